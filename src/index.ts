@@ -1,0 +1,24 @@
+/**
+ * wasm-harden: make untrusted WebAssembly safe to run inside a Node.js process.
+ * Public entry point; see README.md for the API.
+ */
+export { validate, type ValidationResult } from './validate/validate.js';
+export {
+  policies,
+  normalizePolicy,
+  policyToJSON,
+  parseFuel,
+  RESERVED_NAMESPACE,
+  WASM2_FEATURES,
+  LATER_FEATURES,
+  type Policy,
+  type PolicyInput,
+  type AllowedImport,
+  type FeatureName,
+  type Limits,
+  type ExternKind,
+  type ValTypeName,
+} from './policy.js';
+export { WasmHardenError, ISSUE_CODES, phaseOf, specText, type Issue, type IssueCode, type Phase } from './issues.js';
+export { V8_LIMITS, type LimitName } from './limits.js';
+export type { ModuleInfo } from './binary/module-info.js';
