@@ -10,10 +10,11 @@
  *   - `invalid.*`    well-formed, but it fails the spec's validation rules (validator)
  *   - `forbidden.*`  valid Wasm, but the policy does not allow it (policy gates)
  *   - `policy.*`     the caller's policy object itself is bad (never about the module's bytes)
+ *   - `internal.*`   a bug in wasm-harden; the input is rejected conservatively (the fuzz harness hunts these)
  * A code is never reused for another meaning; new failures get new codes.
  */
 
-export type Phase = 'malformed' | 'invalid' | 'forbidden' | 'policy';
+export type Phase = 'malformed' | 'invalid' | 'forbidden' | 'policy' | 'internal';
 
 export interface Issue {
   /** Stable identifier; see `ISSUE_CODES`. */
@@ -123,6 +124,8 @@ export const ISSUE_CODES = {
   'forbidden.start-function': ['start function not allowed', 'The module has a start function and `allowStart` is false.'],
   // ── policy: the caller's options ───────────────────────────────────────────────────────
   'policy.invalid-option': ['invalid policy option', 'The policy object itself is malformed (unknown key, wrong type, out of range).'],
+  // ── internal: a wasm-harden bug, never the input's fault ──────────────────────────────
+  'internal.error': ['internal error', 'wasm-harden failed unexpectedly; the input is rejected. Please report it with the input.'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type IssueCode = keyof typeof ISSUE_CODES;

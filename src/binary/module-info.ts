@@ -29,6 +29,10 @@ export const VALTYPE_NAMES: Readonly<Record<number, string>> = {
   0x6f: 'externref',
 };
 
+export function isValTypeByte(b: number): boolean {
+  return b === 0x7f || b === 0x7e || b === 0x7d || b === 0x7c || b === 0x7b || b === 0x70 || b === 0x6f;
+}
+
 export function isRefType(t: number): boolean {
   return t === ValType.FuncRef || t === ValType.ExternRef;
 }

@@ -1,0 +1,262 @@
+/**
+ * A bounds-checked cursor over the caller's bytes, and LEB128 exactly as the spec defines it.
+ *
+ * - `pos` and `end` are absolute offsets into the original input, so every error carries an absolute offset.
+ * - `end` is the current window (a section, or a function body). Reading past it is
+ *   "unexpected end of section or function"; past the input itself, "unexpected end".
+ * - LEB128: an N-bit integer takes at most ceil(N/7) bytes. Padding with 0x80 (or 0xff for negative signed
+ *   values) within that length is well formed; a longer encoding is "integer representation too long"; bits
+ *   of the last byte beyond N that are set (or that do not sign-extend, for signed) are "integer too large".
+ *
+ * Decode errors are thrown as `DecodeError` (cheap: no stack capture) and turned into an `Issue` by the
+ * caller; they never escape the library.
+ */
+
+import type { IssueCode } from '../issues.js';
+import { specText } from '../issues.js';
+
+export class DecodeError {
+  constructor(
+    readonly code: IssueCode,
+    readonly message: string,
+    readonly offset: number,
+  ) {}
+}
+
+export function fail(code: IssueCode, offset: number, detail?: string): never {
+  throw new DecodeError(code, detail === undefined ? specText(code) : `${specText(code)}: ${detail}`, offset);
+}
+
+export class Reader {
+  pos: number;
+  end: number;
+  constructor(
+    readonly bytes: Uint8Array,
+    pos = 0,
+    end = bytes.length,
+  ) {
+    this.pos = pos;
+    this.end = end;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  eof(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** Throws the right "unexpected end" for reading at `this.pos` past the window. */
+  unexpectedEnd(): never {
+    if (this.end >= this.bytes.length) fail('malformed.unexpected-end', Math.min(this.pos, this.bytes.length));
+    fail('malformed.unexpected-end-of-section', this.end);
+  }
+
+  u8(): number {
+    if (this.pos >= this.end) this.unexpectedEnd();
+    return this.bytes[this.pos++]!;
+  }
+
+  peekU8(): number {
+    if (this.pos >= this.end) this.unexpectedEnd();
+    return this.bytes[this.pos]!;
+  }
+
+  /** Unsigned 32-bit LEB128. */
+  u32(): number {
+    const bytes = this.bytes;
+    let pos = this.pos;
+    const end = this.end;
+    if (pos < end) {
+      const b = bytes[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; ; i++) {
+      if (pos >= end) {
+        this.pos = pos;
+        this.unexpectedEnd();
+      }
+      const b = bytes[pos++]!;
+      if (i === 4) {
+        if (b & 0x80) fail('malformed.leb-too-long', pos - 1);
+        if (b & 0x70) fail('malformed.leb-too-large', pos - 1);
+        result += b * 0x1000_0000; // b << 28 without going negative
+        this.pos = pos;
+        return result;
+      }
+      result |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) {
+        this.pos = pos;
+        return result >>> 0;
+      }
+    }
+  }
+
+  /** Signed 32-bit LEB128 (i32.const). */
+  s32(): number {
+    const bytes = this.bytes;
+    let pos = this.pos;
+    const end = this.end;
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; ; i++) {
+      if (pos >= end) {
+        this.pos = pos;
+        this.unexpectedEnd();
+      }
+      const b = bytes[pos++]!;
+      if (i === 4) {
+        if (b & 0x80) fail('malformed.leb-too-long', pos - 1);
+        // bits 4..6 must equal the sign bit (bit 3)
+        const high = b & 0x70;
+        if ((b & 0x08) === 0 ? high !== 0 : high !== 0x70) fail('malformed.leb-too-large', pos - 1);
+        result |= b << 28;
+        this.pos = pos;
+        return result | 0;
+      }
+      result |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) {
+        this.pos = pos;
+        // sign-extend from `shift` bits
+        return shift < 32 ? (result << (32 - shift)) >> (32 - shift) : result | 0;
+      }
+    }
+  }
+
+  /**
+   * Signed 33-bit LEB128 (block types). Returns a JS number; non-negative values are type indices, and the
+   * negative one-byte forms (-0x40 empty, -0x01.. value types) are returned as such.
+   */
+  s33(): number {
+    const bytes = this.bytes;
+    let pos = this.pos;
+    const end = this.end;
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; ; i++) {
+      if (pos >= end) {
+        this.pos = pos;
+        this.unexpectedEnd();
+      }
+      const b = bytes[pos++]!;
+      if (i === 4) {
+        if (b & 0x80) fail('malformed.leb-too-long', pos - 1);
+        // 33 bits: 28 from earlier bytes, bits 0..4 of this one; bits 5..6 must equal bit 4
+        const high = b & 0x60;
+        if ((b & 0x10) === 0 ? high !== 0 : high !== 0x60) fail('malformed.leb-too-large', pos - 1);
+        result += (b & 0x1f) * mul;
+        this.pos = pos;
+        return b & 0x10 ? result - 2 ** 33 : result;
+      }
+      result += (b & 0x7f) * mul;
+      mul *= 128;
+      if ((b & 0x80) === 0) {
+        this.pos = pos;
+        return b & 0x40 ? result - mul : result;
+      }
+    }
+  }
+
+  /** Signed 64-bit LEB128 (i64.const); only the encoding is checked, the value is skipped. */
+  skipS64(): void {
+    const bytes = this.bytes;
+    let pos = this.pos;
+    const end = this.end;
+    for (let i = 0; ; i++) {
+      if (pos >= end) {
+        this.pos = pos;
+        this.unexpectedEnd();
+      }
+      const b = bytes[pos++]!;
+      if (i === 9) {
+        if (b & 0x80) fail('malformed.leb-too-long', pos - 1);
+        // 64 bits: 63 from earlier bytes, bit 0 of this one; bits 1..6 must equal bit 0
+        const high = b & 0x7e;
+        if ((b & 0x01) === 0 ? high !== 0 : high !== 0x7e) fail('malformed.leb-too-large', pos - 1);
+        this.pos = pos;
+        return;
+      }
+      if ((b & 0x80) === 0) {
+        this.pos = pos;
+        return;
+      }
+    }
+  }
+
+  /** Signed 64-bit LEB128 as a bigint. */
+  s64(): bigint {
+    const start = this.pos;
+    this.skipS64();
+    let result = 0n;
+    let shift = 0n;
+    let b = 0;
+    for (let p = start; p < this.pos; p++) {
+      b = this.bytes[p]!;
+      result |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+    }
+    if (shift < 64n && b & 0x40) result -= 1n << shift;
+    return BigInt.asIntN(64, result);
+  }
+
+  /** Skips `n` bytes (e.g. float immediates), checking the window. */
+  skip(n: number): void {
+    if (this.end - this.pos < n) {
+      this.pos = this.end;
+      this.unexpectedEnd();
+    }
+    this.pos += n;
+  }
+
+  /** A length-prefixed byte window (`vec(byte)`), checked against the window. */
+  byteVec(): { start: number; end: number } {
+    const lenOffset = this.pos;
+    const len = this.u32();
+    if (len > this.end - this.pos) {
+      // a length that runs past its section: the spec reference says "length out of bounds"
+      if (this.end >= this.bytes.length) fail('malformed.unexpected-end', lenOffset);
+      fail('malformed.length-out-of-bounds', lenOffset);
+    }
+    const start = this.pos;
+    this.pos += len;
+    return { start, end: this.pos };
+  }
+
+  /** A UTF-8 name. */
+  name(): string {
+    const { start, end } = this.byteVec();
+    return decodeUtf8(this.bytes, start, end);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes a UTF-8 name; any ill-formed sequence is "malformed UTF-8 encoding" at the name's first byte. */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  // fast path: ASCII
+  let ascii = true;
+  for (let i = start; i < end; i++)
+    if (bytes[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  if (ascii) {
+    let s = '';
+    for (let i = start; i < end; i += 4096)
+      s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
+    return s;
+  }
+  try {
+    return utf8.decode(bytes.subarray(start, end));
+  } catch {
+    fail('malformed.utf8', start);
+  }
+}

@@ -1,0 +1,685 @@
+/**
+ * Function body validation: the spec's algorithm (appendix "Validation Algorithm"), fused with decoding.
+ *
+ * One pass over the body's bytes reads each opcode and its immediates and type-checks it against an operand
+ * stack and a control stack. Both stacks are typed arrays reused across functions (value types are their
+ * one-byte binary codes; 0 is the "unknown" type of stack-polymorphic code after `unreachable`/`br`), so
+ * validating allocates nothing per instruction. Instructions with a fixed signature are typed straight from
+ * the opcode table; the rest are handled case by case below.
+ *
+ * Errors are thrown as `DecodeError` (malformed bytes, invalid code, or a later proposal's instruction) and
+ * end this function's validation; the caller records the issue and moves on to the next function.
+ * Wasm 2.0 features that the policy may switch off are reported through `onFeature` and do not stop it.
+ */
+
+import { ALL_OPS, Check, FC_OPS, FD_OPS, FE_OPS, Imm, SINGLE_OPS, type OpInfo } from '../binary/opcodes.js';
+import { DecodeError, Reader, fail } from '../binary/reader.js';
+import { readBlockType, readHeapType, zeroByte } from '../binary/instructions.js';
+import { unsupportedProposal } from '../binary/proposals.js';
+import { ValType, VALTYPE_NAMES, isValTypeByte, type FunctionBody, type ModuleInfo } from '../binary/module-info.js';
+import type { IssueCode } from '../issues.js';
+import { specText } from '../issues.js';
+import type { FeatureName } from '../policy.js';
+
+const FRAME_FUNC = 0;
+const FRAME_BLOCK = 0x02;
+const FRAME_LOOP = 0x03;
+const FRAME_IF = 0x04;
+const FRAME_ELSE = 0x05;
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+/** one-element result arrays for the single-value block types, by type code */
+const SINGLE: Uint8Array[] = [];
+for (const t of [ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.V128, ValType.FuncRef, ValType.ExternRef])
+  SINGLE[t] = Uint8Array.of(t);
+
+function invalid(code: IssueCode, offset: number, detail?: string): never {
+  throw new DecodeError(code, detail === undefined ? specText(code) : `${specText(code)} ${detail}`, offset);
+}
+
+function typeName(t: number): string {
+  return VALTYPE_NAMES[t] ?? `0x${t.toString(16)}`;
+}
+
+export interface FunctionContext {
+  module: ModuleInfo;
+  /** function index space → declared in an element segment, export or global initialiser (for ref.func) */
+  declaredRefs: Uint8Array;
+  /** number of element segments, and their types */
+  elemTypes: Uint8Array;
+  nestingLimit: number;
+  brTableLimit: number;
+  /** a Wasm 2.0 feature the policy may refuse was used */
+  onFeature(feature: FeatureName, offset: number, what: string): void;
+  /** is this feature enabled? (so `onFeature` is only called when it matters) */
+  enabled: Readonly<Record<string, boolean>>;
+  /** a limit was exceeded (fatal for this function) */
+  onLimit(code: 'forbidden.limit.nesting-depth' | 'forbidden.limit.br-table-size', offset: number, detail: string): never;
+}
+
+export class FunctionValidator {
+  // operand stack
+  private vals = new Uint8Array(1024);
+  private sp = 0;
+  // control stack (struct of arrays)
+  private cKind = new Uint8Array(64);
+  private cHeight = new Int32Array(64);
+  private cUnreach = new Uint8Array(64);
+  private cParams: Uint8Array[] = new Array(64);
+  private cResults: Uint8Array[] = new Array(64);
+  private depth = 0;
+  /** height and unreachability of the innermost frame, cached */
+  private height = 0;
+  private unreach = false;
+  // locals
+  private locals = new Uint8Array(256);
+  private nLocals = 0;
+  // scratch for br_table's popped values
+  private scratch = new Uint8Array(64);
+
+  private r!: Reader;
+  private ctx!: FunctionContext;
+  /** where decoding can resume after a validation error (past a br_table's targets) */
+  private resumeAt = -1;
+
+  /** After a validation error: the offset from which the rest of the body can still be decoded. */
+  get resumePosition(): number {
+    return this.resumeAt >= 0 ? this.resumeAt : this.r.pos;
+  }
+  private opOffset = 0;
+
+  // ── operand stack ─────────────────────────────────────────────────────────────────────
+  private push(t: number): void {
+    if (this.sp === this.vals.length) {
+      const bigger = new Uint8Array(this.vals.length * 2);
+      bigger.set(this.vals);
+      this.vals = bigger;
+    }
+    this.vals[this.sp++] = t;
+  }
+
+  private pop(): number {
+    if (this.sp === this.height) {
+      if (this.unreach) return ValType.Unknown;
+      invalid('invalid.type-mismatch', this.opOffset, `in ${this.opName()}: expected a value, found an empty stack`);
+    }
+    return this.vals[--this.sp]!;
+  }
+
+  private popExpect(expected: number): number {
+    if (this.sp === this.height) {
+      if (this.unreach) return ValType.Unknown;
+      invalid('invalid.type-mismatch', this.opOffset, `in ${this.opName()}: expected ${typeName(expected)}, found an empty stack`);
+    }
+    const actual = this.vals[--this.sp]!;
+    if (actual !== expected && actual !== ValType.Unknown && expected !== ValType.Unknown)
+      invalid('invalid.type-mismatch', this.opOffset, `in ${this.opName()}: expected ${typeName(expected)}, found ${typeName(actual)}`);
+    return actual;
+  }
+
+  private popVals(types: Uint8Array): void {
+    for (let k = types.length - 1; k >= 0; k--) this.popExpect(types[k]!);
+  }
+
+  private pushVals(types: Uint8Array): void {
+    for (let k = 0; k < types.length; k++) this.push(types[k]!);
+  }
+
+  private opName(): string {
+    const b = this.r.bytes[this.opOffset]!;
+    if (b < 0xfb) return SINGLE_OPS[b]?.name ?? `0x${b.toString(16)}`;
+    return `0x${b.toString(16)} instruction`;
+  }
+
+  // ── control stack ─────────────────────────────────────────────────────────────────────
+  private pushCtrl(kind: number, params: Uint8Array, results: Uint8Array): void {
+    const d = this.depth;
+    if (d >= this.ctx.nestingLimit + 1)
+      this.ctx.onLimit('forbidden.limit.nesting-depth', this.opOffset, `blocks nest deeper than ${this.ctx.nestingLimit}`);
+    if (d === this.cKind.length) this.growCtrl();
+    this.cKind[d] = kind;
+    this.cHeight[d] = this.sp;
+    this.cUnreach[d] = 0;
+    this.cParams[d] = params;
+    this.cResults[d] = results;
+    this.depth = d + 1;
+    this.height = this.sp;
+    this.unreach = false;
+    this.pushVals(params);
+  }
+
+  private growCtrl(): void {
+    const n = this.cKind.length * 2;
+    const kind = new Uint8Array(n);
+    kind.set(this.cKind);
+    const height = new Int32Array(n);
+    height.set(this.cHeight);
+    const unreach = new Uint8Array(n);
+    unreach.set(this.cUnreach);
+    this.cKind = kind;
+    this.cHeight = height;
+    this.cUnreach = unreach;
+  }
+
+  /** Pops the innermost frame after checking its results; returns its index. */
+  private popCtrl(): number {
+    const f = this.depth - 1;
+    this.popVals(this.cResults[f]!);
+    if (this.sp !== this.height)
+      invalid('invalid.type-mismatch', this.opOffset, `at the end of a block: ${this.sp - this.height} extra value(s) on the stack`);
+    this.depth = f;
+    if (f > 0) {
+      this.height = this.cHeight[f - 1]!;
+      this.unreach = this.cUnreach[f - 1] === 1;
+    }
+    return f;
+  }
+
+  private labelTypes(f: number): Uint8Array {
+    return this.cKind[f] === FRAME_LOOP ? this.cParams[f]! : this.cResults[f]!;
+  }
+
+  private setUnreachable(): void {
+    this.sp = this.height;
+    this.unreach = true;
+    this.cUnreach[this.depth - 1] = 1;
+  }
+
+  /** The frame index for branch depth `l`, or "unknown label". */
+  private labelFrame(l: number): number {
+    if (l >= this.depth) invalid('invalid.unknown-label', this.opOffset, `${l}`);
+    return this.depth - 1 - l;
+  }
+
+  // ── block types ───────────────────────────────────────────────────────────────────────
+  private blockParams: Uint8Array = EMPTY;
+  private blockResults: Uint8Array = EMPTY;
+
+  private readBlock(): void {
+    const offset = this.r.pos;
+    const bt = readBlockType(this.r);
+    if (bt >= 0) {
+      const types = this.ctx.module.types;
+      if (bt >= types.length) invalid('invalid.unknown-type', offset, `${bt}`);
+      const ft = types[bt]!;
+      this.blockParams = ft.params;
+      this.blockResults = ft.results;
+      if ((ft.params.length > 0 || ft.results.length > 1) && !this.ctx.enabled['multi-value'])
+        this.ctx.onFeature('multi-value', offset, 'a block with parameters or several results');
+      return;
+    }
+    const b = bt + 0x80;
+    this.blockParams = EMPTY;
+    this.blockResults = b === 0x40 ? EMPTY : SINGLE[b]!;
+    if (b === ValType.V128 && !this.ctx.enabled['simd']) this.ctx.onFeature('simd', offset, 'a v128 block type');
+    if ((b === ValType.FuncRef || b === ValType.ExternRef) && !this.ctx.enabled['reference-types'])
+      this.ctx.onFeature('reference-types', offset, 'a reference block type');
+  }
+
+  // ── memory immediates ────────────────────────────────────────────────────────────────
+  private checkMemory(index = 0): void {
+    if (index >= this.ctx.module.allMemories.length) invalid('invalid.unknown-memory', this.opOffset, `${index}`);
+  }
+
+  private memarg(naturalAlign: number): void {
+    const r = this.r;
+    const align = r.u32();
+    r.u32(); // offset
+    this.checkMemory(0);
+    if (align > naturalAlign) invalid('invalid.alignment', this.opOffset, `(2^${align} > 2^${naturalAlign})`);
+  }
+
+  private lane(lanes: number): void {
+    const offset = this.r.pos;
+    const lane = this.r.u8();
+    if (lane >= lanes) invalid('invalid.lane-index', offset, `${lane} (must be below ${lanes})`);
+  }
+
+  private table(index: number): number {
+    const tables = this.ctx.module.allTables;
+    if (index >= tables.length) invalid('invalid.unknown-table', this.opOffset, `${index}`);
+    return tables[index]!.elemType;
+  }
+
+  private dataIndex(index: number): void {
+    const count = this.ctx.module.dataCount;
+    if (count === undefined) fail('malformed.datacount-required', this.opOffset);
+    if (index >= count) invalid('invalid.unknown-data', this.opOffset, `${index}`);
+  }
+
+  private elemType(index: number): number {
+    if (index >= this.ctx.elemTypes.length) invalid('invalid.unknown-elem', this.opOffset, `${index}`);
+    return this.ctx.elemTypes[index]!;
+  }
+
+  // ── the function ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * Validates one function body. `sectionEnd` is the end of the code section (to word a missing final
+   * `end` as the reference interpreter does).
+   */
+  validate(ctx: FunctionContext, funcIndex: number, body: FunctionBody, sectionEnd: number): void {
+    this.ctx = ctx;
+    const module = ctx.module;
+    const bytes = module.bytes;
+    const r = (this.r = new Reader(bytes, body.codeStart, body.end));
+    const typeIndex = module.funcTypeIndices[funcIndex]!;
+    if (typeIndex >= module.types.length) invalid('invalid.unknown-type', body.start, `${typeIndex}`);
+    const type = module.types[typeIndex]!;
+
+    // locals: parameters, then the declared locals, expanded into a reused buffer
+    const nLocals = type.params.length + body.localCount;
+    if (nLocals > this.locals.length) this.locals = new Uint8Array(Math.max(nLocals, this.locals.length * 2));
+    const locals = this.locals;
+    locals.set(type.params, 0);
+    let at = type.params.length;
+    for (let j = 0; j < body.localCounts.length; j++) {
+      const c = body.localCounts[j]!;
+      locals.fill(body.localTypes[j]!, at, at + c);
+      at += c;
+    }
+    this.nLocals = nLocals;
+
+    this.sp = 0;
+    this.depth = 0;
+    this.resumeAt = -1;
+    this.opOffset = body.codeStart;
+    this.pushCtrl(FRAME_FUNC, EMPTY, type.results);
+
+    const end = body.end;
+    const enabled = ctx.enabled;
+    for (;;) {
+      if (r.pos >= end) {
+        // ran out of bytes inside the body
+        if (end < sectionEnd) fail('malformed.end-expected', end);
+        if (sectionEnd < bytes.length) fail('malformed.section-size', end, 'the function body has no final end');
+        fail('malformed.unexpected-end-of-section', end);
+      }
+      const opOffset = (this.opOffset = r.pos);
+      const b = bytes[r.pos++]!;
+      let op: OpInfo | undefined;
+      if (b < 0xfb) op = SINGLE_OPS[b];
+      else if (b === 0xfc) op = FC_OPS[r.u32()];
+      else if (b === 0xfd) op = FD_OPS[r.u32()];
+      else if (b === 0xfe) {
+        const sub = r.u32();
+        op = FE_OPS[sub];
+        if (op === undefined) unsupportedProposal('threads', opOffset, `the atomic instruction 0xfe 0x${sub.toString(16)}`);
+      } else if (b === 0xfb) unsupportedProposal('gc', opOffset, 'a 0xfb (GC) instruction');
+      if (op === undefined) fail('malformed.illegal-opcode', opOffset, `0x${b.toString(16)}`);
+      const feature = op.feature;
+      if (feature !== undefined) {
+        if (op.imm === Imm.Unsupported) unsupportedProposal(feature, opOffset, op.name);
+        if (!enabled[feature]) ctx.onFeature(feature, opOffset, op.name);
+      }
+
+      switch (op.check) {
+        case Check.Simple: {
+          switch (op.imm) {
+            case Imm.None:
+              break;
+            case Imm.I32:
+              r.s32();
+              break;
+            case Imm.I64:
+              r.skipS64();
+              break;
+            case Imm.F32:
+              r.skip(4);
+              break;
+            case Imm.F64:
+              r.skip(8);
+              break;
+            case Imm.V128:
+              r.skip(16);
+              break;
+          }
+          const ps = op.params;
+          for (let k = ps.length - 1; k >= 0; k--) this.popExpect(ps[k]!);
+          const rs = op.results;
+          for (let k = 0; k < rs.length; k++) this.push(rs[k]!);
+          continue;
+        }
+        case Check.Memory:
+          this.memarg(op.naturalAlign);
+          this.popVals(op.params);
+          this.pushVals(op.results);
+          continue;
+        case Check.MemoryLane:
+          this.memarg(op.naturalAlign);
+          this.lane(op.lanes);
+          this.popVals(op.params);
+          this.pushVals(op.results);
+          continue;
+        case Check.Lane:
+          if (op.imm === Imm.Shuffle) for (let k = 0; k < 16; k++) this.lane(32);
+          else this.lane(op.lanes);
+          this.popVals(op.params);
+          this.pushVals(op.results);
+          continue;
+      }
+
+      // Check.Special
+      switch (op.prefix === 0 ? b : (op.prefix << 16) | op.code) {
+        case 0x00: // unreachable
+          this.setUnreachable();
+          break;
+        case 0x02: // block
+        case 0x03: // loop
+          this.readBlock();
+          this.popVals(this.blockParams);
+          this.pushCtrl(b, this.blockParams, this.blockResults);
+          break;
+        case 0x04: // if
+          this.readBlock();
+          this.popExpect(ValType.I32);
+          this.popVals(this.blockParams);
+          this.pushCtrl(FRAME_IF, this.blockParams, this.blockResults);
+          break;
+        case 0x05: {
+          // else
+          const f = this.depth - 1;
+          if (this.cKind[f] !== FRAME_IF) fail('malformed.illegal-opcode', opOffset, 'else without a matching if');
+          this.popVals(this.cResults[f]!);
+          if (this.sp !== this.height)
+            invalid('invalid.type-mismatch', opOffset, `at else: ${this.sp - this.height} extra value(s) on the stack`);
+          this.cKind[f] = FRAME_ELSE;
+          this.cUnreach[f] = 0;
+          this.unreach = false;
+          this.pushVals(this.cParams[f]!);
+          break;
+        }
+        case 0x0b: {
+          // end
+          const kind = this.cKind[this.depth - 1];
+          const params = this.cParams[this.depth - 1]!;
+          const results = this.cResults[this.depth - 1]!;
+          const f = this.popCtrl();
+          if (kind === FRAME_IF && !sameTypes(params, results))
+            invalid('invalid.type-mismatch', opOffset, 'in an if without else: its parameters and results differ');
+          if (f === 0) {
+            if (r.pos !== end) fail('malformed.section-size', r.pos, 'bytes after the function body\'s final end');
+            return;
+          }
+          this.pushVals(results);
+          break;
+        }
+        case 0x0c: {
+          // br
+          const f = this.labelFrame(r.u32());
+          this.popVals(this.labelTypes(f));
+          this.setUnreachable();
+          break;
+        }
+        case 0x0d: {
+          // br_if
+          const f = this.labelFrame(r.u32());
+          this.popExpect(ValType.I32);
+          const types = this.labelTypes(f);
+          this.popVals(types);
+          this.pushVals(types);
+          break;
+        }
+        case 0x0e:
+          this.brTable();
+          break;
+        case 0x0f: // return
+          this.popVals(this.cResults[0]!);
+          this.setUnreachable();
+          break;
+        case 0x10: {
+          // call
+          const index = r.u32();
+          if (index >= module.funcTypeIndices.length) invalid('invalid.unknown-function', opOffset, `${index}`);
+          const ti = module.funcTypeIndices[index]!;
+          if (ti >= module.types.length) invalid('invalid.unknown-type', opOffset, `${ti}`);
+          const ft = module.types[ti]!;
+          this.popVals(ft.params);
+          this.pushVals(ft.results);
+          break;
+        }
+        case 0x11: {
+          // call_indirect
+          const ti = r.u32();
+          const tableOffset = r.pos;
+          const tableIndex = r.u32();
+          if (tableIndex !== 0 && !enabled['reference-types'])
+            ctx.onFeature('reference-types', tableOffset, 'call_indirect through a table other than 0');
+          const elemType = this.table(tableIndex);
+          if (ti >= module.types.length) invalid('invalid.unknown-type', opOffset, `${ti}`);
+          if (elemType !== ValType.FuncRef)
+            invalid('invalid.type-mismatch', opOffset, `call_indirect needs a funcref table, table ${tableIndex} holds ${typeName(elemType)}`);
+          const ft = module.types[ti]!;
+          this.popExpect(ValType.I32);
+          this.popVals(ft.params);
+          this.pushVals(ft.results);
+          break;
+        }
+        case 0x1a: // drop
+          this.pop();
+          break;
+        case 0x1b: {
+          // select (untyped): numeric or vector operands only
+          this.popExpect(ValType.I32);
+          const t1 = this.pop();
+          const t2 = this.pop();
+          const isNum = (t: number) => t === ValType.Unknown || (t >= ValType.V128 && t <= ValType.I32);
+          if (!isNum(t1) || !isNum(t2))
+            invalid('invalid.type-mismatch', opOffset, 'untyped select needs numeric or vector operands');
+          if (t1 !== t2 && t1 !== ValType.Unknown && t2 !== ValType.Unknown)
+            invalid('invalid.type-mismatch', opOffset, `select operands differ: ${typeName(t2)} and ${typeName(t1)}`);
+          this.push(t1 === ValType.Unknown ? t2 : t1);
+          break;
+        }
+        case 0x1c: {
+          // select t*
+          const n = r.u32();
+          if (n !== 1) invalid('invalid.result-arity', opOffset, `(select declares ${n} results)`);
+          const tOffset = r.pos;
+          const t = r.u8();
+          if (!isValTypeByte(t)) fail('malformed.value-type', tOffset, `0x${t.toString(16)}`);
+          this.popExpect(ValType.I32);
+          this.popExpect(t);
+          this.popExpect(t);
+          this.push(t);
+          break;
+        }
+        case 0x20: {
+          // local.get
+          const i = r.u32();
+          if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
+          this.push(this.locals[i]!);
+          break;
+        }
+        case 0x21: {
+          // local.set
+          const i = r.u32();
+          if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
+          this.popExpect(this.locals[i]!);
+          break;
+        }
+        case 0x22: {
+          // local.tee
+          const i = r.u32();
+          if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
+          const t = this.locals[i]!;
+          this.popExpect(t);
+          this.push(t);
+          break;
+        }
+        case 0x23: {
+          // global.get
+          const i = r.u32();
+          const globals = module.allGlobals;
+          if (i >= globals.length) invalid('invalid.unknown-global', opOffset, `${i}`);
+          this.push(globals[i]!.valType);
+          break;
+        }
+        case 0x24: {
+          // global.set
+          const i = r.u32();
+          const globals = module.allGlobals;
+          if (i >= globals.length) invalid('invalid.unknown-global', opOffset, `${i}`);
+          const g = globals[i]!;
+          if (!g.mutable) invalid('invalid.immutable-global', opOffset, `(global ${i})`);
+          this.popExpect(g.valType);
+          break;
+        }
+        case 0x25: {
+          // table.get
+          const t = this.table(r.u32());
+          this.popExpect(ValType.I32);
+          this.push(t);
+          break;
+        }
+        case 0x26: {
+          // table.set
+          const t = this.table(r.u32());
+          this.popExpect(t);
+          this.popExpect(ValType.I32);
+          break;
+        }
+        case 0x3f: // memory.size
+          zeroByte(r);
+          this.checkMemory(0);
+          this.push(ValType.I32);
+          break;
+        case 0x40: // memory.grow
+          zeroByte(r);
+          this.checkMemory(0);
+          this.popExpect(ValType.I32);
+          this.push(ValType.I32);
+          break;
+        case 0xd0: {
+          // ref.null
+          const t = readHeapType(r);
+          this.push(t);
+          break;
+        }
+        case 0xd1: {
+          // ref.is_null
+          const t = this.pop();
+          if (t !== ValType.Unknown && t !== ValType.FuncRef && t !== ValType.ExternRef)
+            invalid('invalid.type-mismatch', opOffset, `ref.is_null expects a reference, found ${typeName(t)}`);
+          this.push(ValType.I32);
+          break;
+        }
+        case 0xd2: {
+          // ref.func
+          const i = r.u32();
+          if (i >= module.funcTypeIndices.length) invalid('invalid.unknown-function', opOffset, `${i}`);
+          if (ctx.declaredRefs[i] !== 1) invalid('invalid.undeclared-reference', opOffset, `(function ${i})`);
+          this.push(ValType.FuncRef);
+          break;
+        }
+        case 0xfc0008: {
+          // memory.init
+          const d = r.u32();
+          zeroByte(r);
+          this.dataIndex(d);
+          this.checkMemory(0);
+          this.popVals(op.params);
+          break;
+        }
+        case 0xfc0009: // data.drop
+          this.dataIndex(r.u32());
+          break;
+        case 0xfc000a: // memory.copy
+          zeroByte(r);
+          zeroByte(r);
+          this.checkMemory(0);
+          this.popVals(op.params);
+          break;
+        case 0xfc000b: // memory.fill
+          zeroByte(r);
+          this.checkMemory(0);
+          this.popVals(op.params);
+          break;
+        case 0xfc000c: {
+          // table.init
+          const e = r.u32();
+          const t = r.u32();
+          const tableType = this.table(t);
+          const et = this.elemType(e);
+          if (tableType !== et)
+            invalid('invalid.type-mismatch', opOffset, `table.init of ${typeName(et)} elements into a ${typeName(tableType)} table`);
+          this.popVals(op.params);
+          break;
+        }
+        case 0xfc000d: // elem.drop
+          this.elemType(r.u32());
+          break;
+        case 0xfc000e: {
+          // table.copy
+          const dst = this.table(r.u32());
+          const src = this.table(r.u32());
+          if (dst !== src) invalid('invalid.type-mismatch', opOffset, `table.copy from ${typeName(src)} to ${typeName(dst)}`);
+          this.popVals(op.params);
+          break;
+        }
+        case 0xfc000f: {
+          // table.grow
+          const t = this.table(r.u32());
+          this.popExpect(ValType.I32);
+          this.popExpect(t);
+          this.push(ValType.I32);
+          break;
+        }
+        case 0xfc0010: // table.size
+          this.table(r.u32());
+          this.push(ValType.I32);
+          break;
+        case 0xfc0011: {
+          // table.fill
+          const t = this.table(r.u32());
+          this.popExpect(ValType.I32);
+          this.popExpect(t);
+          this.popExpect(ValType.I32);
+          break;
+        }
+        default:
+          throw new Error(`wasm-harden internal error: no validation rule for ${op.name}`);
+      }
+    }
+  }
+
+  private brTable(): void {
+    const r = this.r;
+    this.popExpect(ValType.I32);
+    const countOffset = r.pos;
+    const n = r.u32();
+    if (n > r.remaining) r.unexpectedEnd();
+    if (n > this.ctx.brTableLimit) this.ctx.onLimit('forbidden.limit.br-table-size', countOffset, `${n} targets`);
+    // the default label comes last: find it first, then walk the targets
+    const targetsStart = r.pos;
+    for (let i = 0; i < n; i++) r.u32();
+    const m = this.labelFrame(r.u32());
+    const afterDefault = r.pos;
+    this.resumeAt = afterDefault;
+    const defaultTypes = this.labelTypes(m);
+    const arity = defaultTypes.length;
+    r.pos = targetsStart;
+    for (let i = 0; i < n; i++) {
+      const f = this.labelFrame(r.u32());
+      const types = this.labelTypes(f);
+      if (types.length !== arity)
+        invalid('invalid.type-mismatch', this.opOffset, `br_table targets have different arities (${types.length} and ${arity})`);
+      // push_vals(pop_vals(label_types)): keep what was actually on the stack
+      if (arity > this.scratch.length) this.scratch = new Uint8Array(arity * 2);
+      for (let k = arity - 1; k >= 0; k--) this.scratch[k] = this.popExpect(types[k]!);
+      for (let k = 0; k < arity; k++) this.push(this.scratch[k]!);
+    }
+    r.pos = afterDefault;
+    this.resumeAt = -1;
+    this.popVals(defaultTypes);
+    this.setUnreachable();
+  }
+}
+
+function sameTypes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export { ALL_OPS };

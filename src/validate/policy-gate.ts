@@ -1,0 +1,91 @@
+/**
+ * Policy gates (what is *forbidden*): the import allowlist, the reserved namespace, memory and table caps,
+ * the start function, and name lengths. Feature and count limits are reported while decoding and
+ * validating (they are found there); this file holds the checks that look at the decoded module as a whole.
+ *
+ * Every gate records an issue and carries on, so a rejected module lists every policy issue at once.
+ */
+
+import { ExternKindCode, VALTYPE_NAMES, type Import, type ModuleInfo } from '../binary/module-info.js';
+import { specText } from '../issues.js';
+import { canonicalFuncType, type AllowedImport, type ExternKind, type Policy } from '../policy.js';
+import type { IssueCollector } from './issue-collector.js';
+
+const KIND_NAMES: ExternKind[] = ['func', 'table', 'memory', 'global'];
+
+/** The import's type, in the allowlist's notation. */
+export function importTypeText(info: ModuleInfo, imp: Import): string | undefined {
+  const name = (t: number) => VALTYPE_NAMES[t] ?? '?';
+  switch (imp.desc.kind) {
+    case ExternKindCode.Func: {
+      const t = info.types[imp.desc.typeIndex];
+      if (t === undefined) return undefined;
+      return canonicalFuncType(`${[...t.params].map(name).join(' ')} -> ${[...t.results].map(name).join(' ')}`);
+    }
+    case ExternKindCode.Global:
+      return `${imp.desc.global.mutable ? 'mut ' : ''}${name(imp.desc.global.valType)}`;
+    case ExternKindCode.Table:
+      return name(imp.desc.table.elemType);
+    case ExternKindCode.Memory:
+      return undefined;
+  }
+}
+
+function matches(entry: AllowedImport, imp: Import): boolean {
+  return entry.module === imp.module && (entry.name === '*' || entry.name === imp.name);
+}
+
+const utf8Length = (s: string) => Buffer.byteLength(s, 'utf8');
+
+export function checkPolicy(info: ModuleInfo, policy: Policy, c: IssueCollector): void {
+  const reserved = policy.reservedNamespace;
+  const limits = policy.limits;
+
+  info.imports.forEach((imp, i) => {
+    const path = `import[${i}] "${imp.module}"."${imp.name}"`;
+    const kind = KIND_NAMES[imp.desc.kind]!;
+    if (utf8Length(imp.module) > limits.nameBytes || utf8Length(imp.name) > limits.nameBytes)
+      c.add('forbidden.limit.name-bytes', `${specText('forbidden.limit.name-bytes')}: an import name is longer than ${limits.nameBytes} bytes`, imp.offset, path);
+    if (imp.module === reserved || imp.module.startsWith(`${reserved}`)) {
+      c.add('forbidden.reserved-name', `${specText('forbidden.reserved-name')}: the module name "${imp.module}" is reserved for instrumentation`, imp.offset, path);
+      return;
+    }
+    if (policy.imports === 'any') return;
+    const candidates = policy.imports.filter((e) => matches(e, imp));
+    if (candidates.length === 0) {
+      c.add('forbidden.import', `${specText('forbidden.import')}: ${kind} "${imp.module}"."${imp.name}" is not on the policy's allowlist`, imp.offset, path);
+      return;
+    }
+    const actualType = importTypeText(info, imp);
+    const ok = candidates.some(
+      (e) => (e.kind === undefined || e.kind === kind) && (e.type === undefined || kind === 'memory' || e.type === actualType),
+    );
+    if (!ok) {
+      const wanted = candidates.map((e) => `${e.kind ?? 'any kind'}${e.type !== undefined ? ` ${e.type}` : ''}`).join(' or ');
+      c.add(
+        'forbidden.import-type',
+        `${specText('forbidden.import-type')}: "${imp.module}"."${imp.name}" is imported as ${kind}${actualType !== undefined ? ` ${actualType}` : ''}, the allowlist says ${wanted}`,
+        imp.offset,
+        path,
+      );
+    }
+  });
+
+  for (const e of info.exports) {
+    if (utf8Length(e.name) > limits.nameBytes)
+      c.add('forbidden.limit.name-bytes', `${specText('forbidden.limit.name-bytes')}: an export name is longer than ${limits.nameBytes} bytes`, e.offset, `export`);
+    if (e.name.startsWith(reserved))
+      c.add('forbidden.reserved-name', `${specText('forbidden.reserved-name')}: the export name "${e.name}" is in the namespace reserved for instrumentation`, e.offset, `export "${e.name}"`);
+  }
+
+  // caps: an initial size above the cap is rejected; a larger (or missing) maximum is clamped by harden
+  for (const m of info.allMemories)
+    if (m.min > limits.memoryPages)
+      c.add('forbidden.limit.memory-pages', `${specText('forbidden.limit.memory-pages')}: initial size ${m.min} pages is above the cap of ${limits.memoryPages}`, m.offset);
+  for (const t of info.allTables)
+    if (t.limits.min > limits.tableElements)
+      c.add('forbidden.limit.table-elements', `${specText('forbidden.limit.table-elements')}: initial size ${t.limits.min} is above the cap of ${limits.tableElements}`, t.limits.offset);
+
+  if (info.start !== undefined && !policy.allowStart)
+    c.add('forbidden.start-function', `${specText('forbidden.start-function')}: the policy does not allow a start function`, info.start.offset, 'start');
+}
