@@ -1,7 +1,8 @@
 /**
  * `wasm-harden check <file.wasm> [--policy policy.json] [--preset strict|spec] [--json]`
  *
- * Validates one module against a policy. Exit 0: accepted. Exit 1: rejected (one line per issue). Exit 2:
+ * Validates one module against a policy (by default `CHECK_DEFAULT_POLICY`: strict, imports unchecked;
+ * a policy file merges over it). Exit 0: accepted. Exit 1: rejected (one line per issue). Exit 2:
  * usage error, unreadable file, or a bad policy file (its `policy.invalid-option` issues are printed).
  *
  * With `--json`, stdout carries exactly one JSON object whatever happens after argument parsing:
@@ -19,6 +20,14 @@ import { validate, type ValidationResult } from '../validate/validate.js';
 import { EXIT, type Command, type Io, type ParsedArgs } from './command.js';
 import { formatIssue, formatPolicyIssue, formatRejected, formatValid, summarizeModule, toJSON } from './format.js';
 
+/**
+ * The base policy of `check` when no `--preset` is given: strict features and limits, but imports are not
+ * checked. Which imports a module may have is the host's decision, not the module's, so without a policy
+ * that lists them, `check` reports them in its summary instead of rejecting every module that has any.
+ * A policy file with an `imports` list (or `--preset strict`, which denies all imports) checks them.
+ */
+export const CHECK_DEFAULT_POLICY: Policy = normalizePolicy({ imports: 'any' }, policies.strict);
+
 const PRESETS: Readonly<Record<string, Policy>> = { strict: policies.strict, spec: policies.spec };
 
 export const check: Command = {
@@ -28,7 +37,12 @@ export const check: Command = {
   positionals: { min: 1, max: 1 },
   options: [
     { name: 'policy', short: 'p', type: 'string', valueName: '<policy.json>', description: 'a partial policy (JSON), merged over the preset' },
-    { name: 'preset', type: 'string', valueName: '<strict|spec>', description: 'the base policy (default strict; spec is for conformance testing only)' },
+    {
+      name: 'preset',
+      type: 'string',
+      valueName: '<strict|spec>',
+      description: 'the base policy; default: strict limits and features with imports unchecked; strict: also deny every import; spec: Wasm 2.0 + V8 limits (testing only)',
+    },
     { name: 'json', short: 'j', type: 'flag', description: 'print the result as one JSON object' },
     { name: 'help', short: 'h', type: 'flag', description: 'show this help' },
   ],
@@ -39,7 +53,7 @@ export const check: Command = {
 type PolicyLoad = { ok: true; policy: Policy } | { ok: false; message: string } | { ok: false; issues: readonly Issue[] };
 
 async function loadPolicy(file: string | undefined, presetName: string | undefined): Promise<PolicyLoad> {
-  let base = policies.strict;
+  let base = CHECK_DEFAULT_POLICY;
   if (presetName !== undefined) {
     const preset = PRESETS[presetName];
     if (preset === undefined) return { ok: false, message: `unknown preset "${presetName}" (expected strict or spec)` };

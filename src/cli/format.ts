@@ -6,7 +6,8 @@
  */
 
 import type { Issue } from '../issues.js';
-import type { ModuleInfo, Limits as LimitsInfo } from '../binary/module-info.js';
+import { VALTYPE_NAMES, type Import, type ModuleInfo, type Limits as LimitsInfo } from '../binary/module-info.js';
+import { canonicalFuncType } from '../policy.js';
 
 /** `invalid.type-mismatch at 0x1f: type mismatch: ... (code[4])` — code, hex offset, message, path. */
 export function formatIssue(issue: Issue): string {
@@ -30,6 +31,23 @@ function kindName(kind: number): string {
   return KIND_NAMES[kind] ?? `kind ${kind}`;
 }
 
+const valType = (t: number): string => VALTYPE_NAMES[t] ?? `0x${t.toString(16)}`;
+
+/**
+ * An import's type in the policy allowlist's own syntax ("i32 i32 -> i32", "mut i64", "funcref"), so that
+ * `--json` output can be turned into an `imports` allowlist directly. Memories have no type string.
+ */
+function importType(m: ModuleInfo, imp: Import): string | undefined {
+  const d = imp.desc;
+  if ('typeIndex' in d) {
+    const t = m.types[d.typeIndex];
+    return t ? canonicalFuncType(`${[...t.params].map(valType).join(' ')} -> ${[...t.results].map(valType).join(' ')}`) : undefined;
+  }
+  if ('global' in d) return `${d.global.mutable ? 'mut ' : ''}${valType(d.global.valType)}`;
+  if ('table' in d) return valType(d.table.elemType);
+  return undefined;
+}
+
 function limitsJSON(l: LimitsInfo): { min: number; max: number | null } {
   return { min: l.min, max: l.max ?? null };
 }
@@ -41,7 +59,8 @@ export interface ModuleSummary {
   tables: { imported: number; defined: number };
   memories: { imported: number; defined: number; limits: { min: number; max: number | null }[] };
   globals: { imported: number; defined: number };
-  imports: { module: string; name: string; kind: string }[];
+  /** `type` uses the allowlist syntax of `PolicyInput.imports` */
+  imports: { module: string; name: string; kind: string; type?: string }[];
   exports: { name: string; kind: string; index: number }[];
   start: number | null;
   elementSegments: number;
@@ -61,7 +80,10 @@ export function summarizeModule(m: ModuleInfo): ModuleSummary {
     tables: { imported: m.importedTables, defined: m.tables.length },
     memories: { imported: m.importedMemories, defined: m.memories.length, limits: m.allMemories.map(limitsJSON) },
     globals: { imported: m.importedGlobals, defined: m.globals.length },
-    imports: m.imports.map((i) => ({ module: i.module, name: i.name, kind: kindName(i.desc.kind) })),
+    imports: m.imports.map((i) => {
+      const type = importType(m, i);
+      return { module: i.module, name: i.name, kind: kindName(i.desc.kind), ...(type !== undefined ? { type } : {}) };
+    }),
     exports: m.exports.map((e) => ({ name: e.name, kind: kindName(e.kind), index: e.index })),
     start: m.start?.index ?? null,
     elementSegments: m.elements.length,

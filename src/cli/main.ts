@@ -16,10 +16,26 @@ import { EXIT, UsageError, commandHelp, parseArgs, type Command, type Io } from 
 
 export const COMMANDS: readonly Command[] = [check];
 
-const processIo: Io = {
-  out: (line) => void process.stdout.write(line + '\n'),
-  err: (line) => void process.stderr.write(line + '\n'),
-};
+/**
+ * stdout/stderr as an `Io`. A closed pipe (`wasm-harden check x.wasm | head`) is not an error worth a
+ * stack trace: once a stream reports EPIPE, further output to it is dropped.
+ */
+function streamWriter(stream: NodeJS.WriteStream): (line: string) => void {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') closed = true;
+    else throw e;
+  });
+  return (line) => {
+    if (!closed) stream.write(line + '\n');
+  };
+}
+
+let processIo: Io | undefined;
+function defaultIo(): Io {
+  processIo ??= { out: streamWriter(process.stdout), err: streamWriter(process.stderr) };
+  return processIo;
+}
 
 /** The package version, read from package.json (two levels up from both src/cli and dist/cli). */
 export function version(): string {
@@ -48,7 +64,7 @@ export function usage(): string {
 }
 
 /** Runs the CLI on `argv` (without `node` and the script path) and returns the exit code. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
     io.err(usage());
