@@ -50,7 +50,6 @@ export const ISSUE_CODES = {
   'malformed.reference-type': ['malformed reference type', 'A reference type byte is not funcref or externref.'],
   'malformed.value-type': ['malformed value type', 'A value type byte is not a Wasm 2.0 value type.'],
   'malformed.function-type': ['malformed function type', 'A type entry does not start with 0x60.'],
-  'malformed.limits': ['malformed limits flags', 'A limits flag byte is not one that any known proposal defines.'],
   'malformed.zero-byte': ['zero byte expected', 'A reserved immediate byte is not zero.'],
   'malformed.too-many-locals': ['too many locals', 'A function declares more than 2^32-1 locals.'],
   'malformed.illegal-opcode': ['illegal opcode', 'An opcode that no known proposal defines.'],

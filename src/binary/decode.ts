@@ -16,6 +16,7 @@
 import type { FeatureName } from '../policy.js';
 import type { LimitName } from '../limits.js';
 import { DecodeError, Reader, fail } from './reader.js';
+import { specText } from '../issues.js';
 import { unsupportedProposal } from './proposals.js';
 import { skipConstExpr } from './instructions.js';
 import {
@@ -83,6 +84,7 @@ export function readValType(r: Reader, sink: DecodeSink): number {
       sink.feature('reference-types', offset, 'a reference value type');
       return b;
     default:
+      if (b & 0x80) fail('malformed.leb-too-long', offset, 'a value type is a one-byte signed LEB128');
       return refTypeOrFail(b, offset, 'malformed.value-type');
   }
 }
@@ -92,6 +94,7 @@ export function readRefType(r: Reader): number {
   const offset = r.pos;
   const b = r.u8();
   if (b === ValType.FuncRef || b === ValType.ExternRef) return b;
+  if (b & 0x80) fail('malformed.leb-too-long', offset, 'a reference type is a one-byte signed LEB128');
   return refTypeOrFail(b, offset, 'malformed.reference-type');
 }
 
@@ -103,28 +106,25 @@ function refTypeOrFail(b: number, offset: number, code: 'malformed.value-type' |
   fail(code, offset, `0x${b.toString(16)}`);
 }
 
-/** Checks `count` entries of at least `minBytes` each fit in what is left, before allocating. */
-function checkCount(r: Reader, count: number, countOffset: number, minBytes = 1): void {
-  if (count * minBytes > r.end - r.pos) {
-    // like the reference interpreter: reading the missing entries runs off the section
-    r.pos = r.end;
-    if (r.end >= r.bytes.length) fail('malformed.unexpected-end', r.end);
-    fail('malformed.unexpected-end-of-section', r.end, `${count} entries declared at 0x${countOffset.toString(16)}`);
-  }
+/**
+ * How many entries of a declared `count` may be allocated up front: every entry takes at least one byte, so
+ * never more than the bytes left in the window. A count larger than that is not an error yet: reading the
+ * missing entries runs off the window and reports it there, exactly where the reference interpreter does.
+ */
+function allocationBound(r: Reader, count: number): number {
+  return Math.min(count, r.end - r.pos);
 }
 
 function readLimits(r: Reader, sink: DecodeSink, isMemory: boolean): Limits {
   const offset = r.pos;
   const flags = r.u8();
   let max: number | undefined;
-  if (isMemory) {
-    if (flags === 0x02 || flags === 0x03) sink.feature('threads' as FeatureName, offset, 'a shared memory');
-    else if (flags >= 0x04 && flags <= 0x07) unsupportedProposal('memory64', offset, 'a 64-bit memory');
-    else if (flags > 0x03) fail('malformed.limits', offset, `0x${flags.toString(16)}`);
-  } else if (flags > 0x01) {
-    if (flags >= 0x04 && flags <= 0x07) unsupportedProposal('memory64', offset, 'a 64-bit table');
-    fail('malformed.limits', offset, `0x${flags.toString(16)}`);
-  }
+  // Wasm 2.0 reads the flags as a one-bit LEB128: 0x80.. is too long, 2.. too large
+  if (flags & 0x80) fail('malformed.leb-too-long', offset, 'limits flags');
+  const large = specText('malformed.leb-too-large');
+  if (isMemory && (flags === 0x02 || flags === 0x03)) unsupportedProposal('threads', offset, 'a shared memory', large);
+  if (flags >= 0x04 && flags <= 0x07) unsupportedProposal('memory64', offset, `a 64-bit ${isMemory ? 'memory' : 'table'}`, large);
+  if (flags > 0x01) fail('malformed.leb-too-large', offset, `limits flags 0x${flags.toString(16)}`);
   const min = r.u32();
   if (flags & 1) max = r.u32();
   return { min, max, offset };
@@ -149,11 +149,11 @@ function readGlobalType(r: Reader, sink: DecodeSink): GlobalType {
 function readTypeSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
   const countOffset = r.pos;
   const count = r.u32();
-  checkCount(r, count, countOffset, 3);
   if (count > sink.limits.types) sink.limit('types', count, countOffset);
   for (let i = 0; i < count; i++) {
     const offset = r.pos;
     const form = r.u8();
+    if (form & 0x80) fail('malformed.leb-too-long', offset, 'a type form is a one-byte signed LEB128');
     if (form !== 0x60) {
       if (form === 0x5e || form === 0x5f || form === 0x4e || form === 0x50 || form === 0x4f || form === 0x4d)
         unsupportedProposal('gc', offset, 'a struct, array or recursive type');
@@ -169,9 +169,8 @@ function readTypeSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
 function readValTypeVec(r: Reader, sink: DecodeSink, which: 'params' | 'results', typeIndex: number): Uint8Array {
   const countOffset = r.pos;
   const n = r.u32();
-  checkCount(r, n, countOffset);
   if (n > sink.limits[which]) sink.limit(which, n, countOffset, `type[${typeIndex}]`);
-  const out = new Uint8Array(n);
+  const out = new Uint8Array(allocationBound(r, n));
   for (let j = 0; j < n; j++) out[j] = readValType(r, sink);
   return out;
 }
@@ -179,7 +178,6 @@ function readValTypeVec(r: Reader, sink: DecodeSink, which: 'params' | 'results'
 function readImportSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
   const countOffset = r.pos;
   const count = r.u32();
-  checkCount(r, count, countOffset, 4);
   if (count > sink.limits.imports) sink.limit('imports', count, countOffset);
   for (let i = 0; i < count; i++) {
     const offset = r.pos;
@@ -206,7 +204,7 @@ function readImportSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void 
         info.importedGlobals++;
         break;
       case ExternKindCode.Tag:
-        unsupportedProposal('exceptions', kindOffset, 'a tag import');
+        unsupportedProposal('exceptions', kindOffset, 'a tag import', specText('malformed.import-kind'));
       default:
         fail('malformed.import-kind', kindOffset, `0x${kind.toString(16)}`);
     }
@@ -217,7 +215,6 @@ function readImportSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void 
 function readElemSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
   const countOffset = r.pos;
   const count = r.u32();
-  checkCount(r, count, countOffset, 2);
   if (count > sink.limits.elemSegments) sink.limit('elemSegments', count, countOffset);
   for (let i = 0; i < count; i++) {
     const offset = r.pos;
@@ -247,15 +244,14 @@ function readElemSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
     if (usesExprs) sink.feature('reference-types', offset, 'an element segment of expressions');
     const nOffset = r.pos;
     const n = r.u32();
-    checkCount(r, n, nOffset);
     if (n > sink.limits.tableElements) sink.limit('tableElements', n, nOffset, `elem[${i}]`);
     let funcIndices: Uint32Array | undefined;
     let exprs: Range[] | undefined;
     if (usesExprs) {
-      exprs = new Array(n);
-      for (let j = 0; j < n; j++) exprs[j] = skipConstExpr(r);
+      exprs = [];
+      for (let j = 0; j < n; j++) exprs.push(skipConstExpr(r));
     } else {
-      funcIndices = new Uint32Array(n);
+      funcIndices = new Uint32Array(allocationBound(r, n));
       for (let j = 0; j < n; j++) funcIndices[j] = r.u32();
     }
     info.elements.push({ mode, tableIndex, offsetExpr, elemType, funcIndices, exprs, offset });
@@ -265,7 +261,6 @@ function readElemSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
 function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionEnd: number): void {
   const countOffset = r.pos;
   const count = r.u32();
-  checkCount(r, count, countOffset, 2);
   if (count !== info.functions.length)
     fail('malformed.function-code-mismatch', countOffset, `${info.functions.length} functions, ${count} bodies`);
   let totalLocals = 0;
@@ -286,9 +281,8 @@ function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionE
     const body = new Reader(r.bytes, start, end);
     const nOffset = body.pos;
     const n = body.u32();
-    checkCount(body, n, nOffset, 2);
-    const localCounts = new Uint32Array(n);
-    const localTypes = new Uint8Array(n);
+    const localCounts = new Uint32Array(allocationBound(body, n));
+    const localTypes = new Uint8Array(localCounts.length);
     let localCount = 0;
     for (let j = 0; j < n; j++) {
       const c = body.u32();
@@ -317,7 +311,6 @@ function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionE
 function readDataSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
   const countOffset = r.pos;
   const count = r.u32();
-  checkCount(r, count, countOffset, 2);
   if (count > sink.limits.dataSegments) sink.limit('dataSegments', count, countOffset);
   if (info.dataCount !== undefined && count !== info.dataCount)
     fail('malformed.datacount-mismatch', countOffset, `DataCount says ${info.dataCount}, data section has ${count}`);
@@ -342,6 +335,7 @@ function readDataSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
 
 function readCustomSection(r: Reader, sink: DecodeSink, info: ModuleInfo, offset: number): void {
   const nameStart = r.pos;
+  if (r.eof()) r.unexpectedEnd();
   const name = r.name();
   if (r.pos - nameStart > sink.limits.nameBytes) sink.limit('nameBytes', r.pos - nameStart, nameStart, `custom "${name.slice(0, 40)}"`);
   const cs: CustomSection = { name, start: r.pos, end: r.end, offset };
@@ -410,7 +404,7 @@ function emptyModule(bytes: Uint8Array): ModuleInfo {
  * Issue); reports features and limits through `sink`.
  */
 export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
-  const r = new Reader(bytes);
+  const r = new Reader(bytes, 0, bytes.length, true);
   if (bytes.length < 4) fail('malformed.unexpected-end', bytes.length);
   if (bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) fail('malformed.magic', 0);
   if (bytes.length < 8) fail('malformed.unexpected-end', bytes.length);
@@ -455,8 +449,7 @@ export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
         sawFunctionSection = true;
         const countOffset = s.pos;
         const count = s.u32();
-        checkCount(s, count, countOffset);
-        const fns = new Uint32Array(count);
+        const fns = new Uint32Array(allocationBound(s, count));
         for (let i = 0; i < count; i++) fns[i] = s.u32();
         info.functions = fns;
         break;
@@ -464,23 +457,20 @@ export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
       case SectionId.Table: {
         const countOffset = s.pos;
         const count = s.u32();
-        checkCount(s, count, countOffset, 3);
         for (let i = 0; i < count; i++) info.tables.push(readTableType(s, sink));
         break;
       }
       case SectionId.Memory: {
         const countOffset = s.pos;
         const count = s.u32();
-        checkCount(s, count, countOffset, 2);
         for (let i = 0; i < count; i++) info.memories.push(readLimits(s, sink, true));
         break;
       }
       case SectionId.Tag:
-        unsupportedProposal('exceptions', offset, 'a tag section');
+        unsupportedProposal('exceptions', offset, 'a tag section (id 13)', specText('malformed.section-id'));
       case SectionId.Global: {
         const countOffset = s.pos;
         const count = s.u32();
-        checkCount(s, count, countOffset, 4);
         if (count > sink.limits.globals) sink.limit('globals', count, countOffset);
         for (let i = 0; i < count; i++) {
           const goffset = s.pos;
@@ -493,14 +483,13 @@ export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
       case SectionId.Export: {
         const countOffset = s.pos;
         const count = s.u32();
-        checkCount(s, count, countOffset, 3);
         if (count > sink.limits.exports) sink.limit('exports', count, countOffset);
         for (let i = 0; i < count; i++) {
           const eoffset = s.pos;
           const name = s.name();
           const kindOffset = s.pos;
           const kind = s.u8();
-          if (kind === ExternKindCode.Tag) unsupportedProposal('exceptions', kindOffset, 'a tag export');
+          if (kind === ExternKindCode.Tag) unsupportedProposal('exceptions', kindOffset, 'a tag export', specText('malformed.export-kind'));
           if (kind > ExternKindCode.Global) fail('malformed.export-kind', kindOffset, `0x${kind.toString(16)}`);
           const e: Export = { name, kind, index: s.u32(), offset: eoffset };
           info.exports.push(e);

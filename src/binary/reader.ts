@@ -30,13 +30,17 @@ export function fail(code: IssueCode, offset: number, detail?: string): never {
 export class Reader {
   pos: number;
   end: number;
+  /** true for the reader over the whole input (section headers), false inside a section or body */
+  topLevel: boolean;
   constructor(
     readonly bytes: Uint8Array,
     pos = 0,
     end = bytes.length,
+    topLevel = false,
   ) {
     this.pos = pos;
     this.end = end;
+    this.topLevel = topLevel;
   }
 
   get remaining(): number {
@@ -47,10 +51,27 @@ export class Reader {
     return this.pos >= this.end;
   }
 
-  /** Throws the right "unexpected end" for reading at `this.pos` past the window. */
+  /**
+   * Throws "unexpected end" for reading at `this.pos` past the window. Inside a section or body the spec's
+   * wording is "unexpected end of section or function" (which also begins with "unexpected end"); only the
+   * top-level reader, whose window is the whole input, says plain "unexpected end".
+   */
   unexpectedEnd(): never {
-    if (this.end >= this.bytes.length) fail('malformed.unexpected-end', Math.min(this.pos, this.bytes.length));
+    if (this.topLevel) fail('malformed.unexpected-end', Math.min(this.pos, this.bytes.length));
     fail('malformed.unexpected-end-of-section', this.end);
+  }
+
+  /**
+   * A LEB128 that started at `start` runs off the window. The reference interpreter reads on into the next
+   * bytes, so an encoding that would be too long is reported as such; otherwise it is an unexpected end.
+   */
+  private lebOverrun(start: number, maxBytes: number): never {
+    const bytes = this.bytes;
+    let i = start;
+    while (i < bytes.length && i - start < maxBytes && bytes[i]! & 0x80) i++;
+    if (i - start >= maxBytes) fail('malformed.leb-too-long', start + maxBytes - 1);
+    this.pos = this.end;
+    this.unexpectedEnd();
   }
 
   u8(): number {
@@ -75,13 +96,11 @@ export class Reader {
         return b;
       }
     }
+    const start = pos;
     let result = 0;
     let shift = 0;
     for (let i = 0; ; i++) {
-      if (pos >= end) {
-        this.pos = pos;
-        this.unexpectedEnd();
-      }
+      if (pos >= end) this.lebOverrun(start, 5);
       const b = bytes[pos++]!;
       if (i === 4) {
         if (b & 0x80) fail('malformed.leb-too-long', pos - 1);
@@ -104,13 +123,11 @@ export class Reader {
     const bytes = this.bytes;
     let pos = this.pos;
     const end = this.end;
+    const start = pos;
     let result = 0;
     let shift = 0;
     for (let i = 0; ; i++) {
-      if (pos >= end) {
-        this.pos = pos;
-        this.unexpectedEnd();
-      }
+      if (pos >= end) this.lebOverrun(start, 5);
       const b = bytes[pos++]!;
       if (i === 4) {
         if (b & 0x80) fail('malformed.leb-too-long', pos - 1);
@@ -139,13 +156,11 @@ export class Reader {
     const bytes = this.bytes;
     let pos = this.pos;
     const end = this.end;
+    const start = pos;
     let result = 0;
     let mul = 1;
     for (let i = 0; ; i++) {
-      if (pos >= end) {
-        this.pos = pos;
-        this.unexpectedEnd();
-      }
+      if (pos >= end) this.lebOverrun(start, 5);
       const b = bytes[pos++]!;
       if (i === 4) {
         if (b & 0x80) fail('malformed.leb-too-long', pos - 1);
@@ -169,12 +184,10 @@ export class Reader {
   skipS64(): void {
     const bytes = this.bytes;
     let pos = this.pos;
+    const start = pos;
     const end = this.end;
     for (let i = 0; ; i++) {
-      if (pos >= end) {
-        this.pos = pos;
-        this.unexpectedEnd();
-      }
+      if (pos >= end) this.lebOverrun(start, 10);
       const b = bytes[pos++]!;
       if (i === 9) {
         if (b & 0x80) fail('malformed.leb-too-long', pos - 1);
@@ -219,10 +232,11 @@ export class Reader {
   /** A length-prefixed byte window (`vec(byte)`), checked against the window. */
   byteVec(): { start: number; end: number } {
     const lenOffset = this.pos;
+    // the reference interpreter reads a length past its section from the next bytes, then finds it out of bounds
+    if (lenOffset >= this.end && lenOffset < this.bytes.length) fail('malformed.length-out-of-bounds', lenOffset);
     const len = this.u32();
     if (len > this.end - this.pos) {
-      // a length that runs past its section: the spec reference says "length out of bounds"
-      if (this.end >= this.bytes.length) fail('malformed.unexpected-end', lenOffset);
+      if (this.topLevel || this.end >= this.bytes.length) this.unexpectedEnd();
       fail('malformed.length-out-of-bounds', lenOffset);
     }
     const start = this.pos;

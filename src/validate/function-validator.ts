@@ -14,7 +14,7 @@
 
 import { ALL_OPS, Check, FC_OPS, FD_OPS, FE_OPS, Imm, SINGLE_OPS, type OpInfo } from '../binary/opcodes.js';
 import { DecodeError, Reader, fail } from '../binary/reader.js';
-import { readBlockType, readHeapType, zeroByte } from '../binary/instructions.js';
+import { readBlockType, readHeapType, readOpcode, skipImmediates, zeroByte } from '../binary/instructions.js';
 import { unsupportedProposal } from '../binary/proposals.js';
 import { ValType, VALTYPE_NAMES, isValTypeByte, type FunctionBody, type ModuleInfo } from '../binary/module-info.js';
 import type { IssueCode } from '../issues.js';
@@ -79,12 +79,39 @@ export class FunctionValidator {
 
   private r!: Reader;
   private ctx!: FunctionContext;
-  /** where decoding can resume after a validation error (past a br_table's targets) */
-  private resumeAt = -1;
+  private body!: FunctionBody;
+  private sectionEnd = 0;
 
-  /** After a validation error: the offset from which the rest of the body can still be decoded. */
-  get resumePosition(): number {
-    return this.resumeAt >= 0 ? this.resumeAt : this.r.pos;
+  /**
+   * After a validation error, decodes the rest of the body without type checks, from the instruction that
+   * failed and with the control depth it started with, so that a malformation later in the body still makes
+   * the module malformed (decoding comes before validation in the spec). Throws that malformation, if any.
+   */
+  decodeRest(): void {
+    const body = this.body;
+    const r = new Reader(this.r.bytes, this.opOffset, body.end);
+    let depth = this.depth;
+    for (;;) {
+      if (r.pos >= body.end) this.missingEnd();
+      const opOffset = r.pos;
+      const op = readOpcode(r);
+      if (op.prefix === 0) {
+        if (op.code === 0x02 || op.code === 0x03 || op.code === 0x04) depth++;
+        else if (op.code === 0x0b && --depth === 0) {
+          if (r.pos !== body.end) fail('malformed.section-size', r.pos, "bytes after the function body's final end");
+          return;
+        }
+      }
+      skipImmediates(r, op, opOffset);
+    }
+  }
+
+  /** The body ran out before its final `end`: worded as the reference interpreter does. */
+  private missingEnd(): never {
+    const end = this.body.end;
+    if (end < this.sectionEnd) fail('malformed.end-expected', end);
+    if (this.sectionEnd < this.r.bytes.length) fail('malformed.section-size', end, 'the function body has no final end');
+    fail('malformed.unexpected-end-of-section', end);
   }
   private opOffset = 0;
 
@@ -242,8 +269,14 @@ export class FunctionValidator {
   }
 
   private dataIndex(index: number): void {
-    const count = this.ctx.module.dataCount;
-    if (count === undefined) fail('malformed.datacount-required', this.opOffset);
+    const module = this.ctx.module;
+    let count = module.dataCount;
+    if (count === undefined) {
+      // data indices need the DataCount section when there are data segments to count (as the reference
+      // interpreter decides); with no data section at all, any index is simply unknown
+      if (module.data.length > 0 || module.sections.some((s) => s.id === 11)) fail('malformed.datacount-required', this.opOffset);
+      count = 0;
+    }
     if (index >= count) invalid('invalid.unknown-data', this.opOffset, `${index}`);
   }
 
@@ -263,6 +296,10 @@ export class FunctionValidator {
     const module = ctx.module;
     const bytes = module.bytes;
     const r = (this.r = new Reader(bytes, body.codeStart, body.end));
+    this.body = body;
+    this.sectionEnd = sectionEnd;
+    this.opOffset = body.codeStart;
+    this.depth = 1; // as if inside the function's frame, should decodeRest run after an early error
     const typeIndex = module.funcTypeIndices[funcIndex]!;
     if (typeIndex >= module.types.length) invalid('invalid.unknown-type', body.start, `${typeIndex}`);
     const type = module.types[typeIndex]!;
@@ -282,19 +319,12 @@ export class FunctionValidator {
 
     this.sp = 0;
     this.depth = 0;
-    this.resumeAt = -1;
-    this.opOffset = body.codeStart;
     this.pushCtrl(FRAME_FUNC, EMPTY, type.results);
 
     const end = body.end;
     const enabled = ctx.enabled;
     for (;;) {
-      if (r.pos >= end) {
-        // ran out of bytes inside the body
-        if (end < sectionEnd) fail('malformed.end-expected', end);
-        if (sectionEnd < bytes.length) fail('malformed.section-size', end, 'the function body has no final end');
-        fail('malformed.unexpected-end-of-section', end);
-      }
+      if (r.pos >= end) this.missingEnd();
       const opOffset = (this.opOffset = r.pos);
       const b = bytes[r.pos++]!;
       let op: OpInfo | undefined;
@@ -394,9 +424,11 @@ export class FunctionValidator {
           const kind = this.cKind[this.depth - 1];
           const params = this.cParams[this.depth - 1]!;
           const results = this.cResults[this.depth - 1]!;
-          const f = this.popCtrl();
-          if (kind === FRAME_IF && !sameTypes(params, results))
+          if (kind === FRAME_IF && !sameTypes(params, results)) {
+            this.popVals(results); // a missing result is the first mismatch to report
             invalid('invalid.type-mismatch', opOffset, 'in an if without else: its parameters and results differ');
+          }
+          const f = this.popCtrl();
           if (f === 0) {
             if (r.pos !== end) fail('malformed.section-size', r.pos, 'bytes after the function body\'s final end');
             return;
@@ -576,8 +608,8 @@ export class FunctionValidator {
           // memory.init
           const d = r.u32();
           zeroByte(r);
-          this.dataIndex(d);
           this.checkMemory(0);
+          this.dataIndex(d);
           this.popVals(op.params);
           break;
         }
@@ -655,7 +687,6 @@ export class FunctionValidator {
     for (let i = 0; i < n; i++) r.u32();
     const m = this.labelFrame(r.u32());
     const afterDefault = r.pos;
-    this.resumeAt = afterDefault;
     const defaultTypes = this.labelTypes(m);
     const arity = defaultTypes.length;
     r.pos = targetsStart;
@@ -670,7 +701,6 @@ export class FunctionValidator {
       for (let k = 0; k < arity; k++) this.push(this.scratch[k]!);
     }
     r.pos = afterDefault;
-    this.resumeAt = -1;
     this.popVals(defaultTypes);
     this.setUnreachable();
   }

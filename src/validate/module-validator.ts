@@ -8,7 +8,6 @@
  */
 
 import { DecodeError } from '../binary/reader.js';
-import { readInstructions } from '../binary/instructions.js';
 import { ExternKindCode, SegmentMode, ValType, VALTYPE_NAMES, type Limits, type ModuleInfo } from '../binary/module-info.js';
 import { SPEC_LIMITS } from '../limits.js';
 import { specText, type IssueCode } from '../issues.js';
@@ -193,9 +192,8 @@ export function validateModuleStructure(info: ModuleInfo, c: IssueCollector, opt
       c.addError(e, `code[${i}]`);
       if (e.code.startsWith('malformed.')) return;
       // the rest of this body must still be well formed: a malformation anywhere makes the module malformed
-      const body = info.codes[i]!;
       try {
-        for (const _ of readInstructions(info.bytes, fv.resumePosition, body.end));
+        fv.decodeRest();
       } catch (e2) {
         if (!(e2 instanceof DecodeError)) throw e2;
         if (e2.code.startsWith('malformed.')) {
