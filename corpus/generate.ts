@@ -506,8 +506,8 @@ add({
   module: wasmModule(section(1, enc().u32(1).mark().byte(0x61, 0x00, 0x00))),
 });
 add({
-  dir: 'malformed', name: 'limits', code: 'malformed.limits',
-  note: 'memory limits flags 0x20; offset: the flags byte',
+  dir: 'malformed', name: 'limits-flags', code: 'malformed.leb-too-large',
+  note: 'memory limits flags 0x20, which no proposal defines (the reference interpreter says "integer too large"); offset: the flags byte',
   module: wasmModule(memorySection(enc().mark().byte(0x20).u32(1))),
 });
 add({
