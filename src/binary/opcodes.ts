@@ -526,3 +526,23 @@ export const PROPOSAL_NAMES: Readonly<Record<string, string>> = {
   'relaxed-simd': 'relaxed-simd proposal',
   'extended-const': 'extended-const proposal',
 };
+
+/**
+ * Dense views of the simplest single-byte instructions, derived from the table above for the validator's
+ * fast path: no immediates (or a numeric constant), at most two operands and one result, no feature gate.
+ * `FAST_ARITY[b]` is the operand count, or 255 when `b` is not such an instruction; `FAST_PARAM0/1` are the
+ * operand types and `FAST_RESULT` the result type (0 for none).
+ */
+export const FAST_ARITY = new Uint8Array(256).fill(255);
+export const FAST_PARAM0 = new Uint8Array(256);
+export const FAST_PARAM1 = new Uint8Array(256);
+export const FAST_RESULT = new Uint8Array(256);
+for (const op of ALL_OPS) {
+  if (op.prefix !== 0 || op.check !== Check.Simple || op.feature !== undefined) continue;
+  if (op.imm !== Imm.None && op.imm !== Imm.I32 && op.imm !== Imm.I64 && op.imm !== Imm.F32 && op.imm !== Imm.F64) continue;
+  if (op.params.length > 2 || op.results.length > 1) continue;
+  FAST_ARITY[op.code] = op.params.length;
+  FAST_PARAM0[op.code] = op.params[0] ?? 0;
+  FAST_PARAM1[op.code] = op.params[1] ?? 0;
+  FAST_RESULT[op.code] = op.results[0] ?? 0;
+}

@@ -12,7 +12,7 @@
  * Wasm 2.0 features that the policy may switch off are reported through `onFeature` and do not stop it.
  */
 
-import { ALL_OPS, Check, FC_OPS, FD_OPS, FE_OPS, Imm, SINGLE_OPS, type OpInfo } from '../binary/opcodes.js';
+import { ALL_OPS, Check, FAST_ARITY, FAST_PARAM0, FAST_PARAM1, FAST_RESULT, FC_OPS, FD_OPS, FE_OPS, Imm, SINGLE_OPS, type OpInfo } from '../binary/opcodes.js';
 import { DecodeError, Reader, fail } from '../binary/reader.js';
 import { readBlockType, readHeapType, readOpcode, skipImmediates, zeroByte } from '../binary/instructions.js';
 import { unsupportedProposal } from '../binary/proposals.js';
@@ -327,6 +327,41 @@ export class FunctionValidator {
       if (r.pos >= end) this.missingEnd();
       const opOffset = (this.opOffset = r.pos);
       const b = bytes[r.pos++]!;
+
+      // Fast path for the bulk of code: constants and fixed-signature arithmetic, typed in place.
+      const np = FAST_ARITY[b]!;
+      if (np !== 255) {
+        if (b >= 0x41 && b <= 0x44) {
+          if (b === 0x41) {
+            if (bytes[r.pos]! < 0x80 && r.pos < end) r.pos++;
+            else r.s32();
+          } else if (b === 0x42) r.skipS64();
+          else r.skip(b === 0x43 ? 4 : 8);
+        }
+        const vals = this.vals;
+        const base = this.sp - np;
+        const res = FAST_RESULT[b]!;
+        if (np === 0) {
+          if (res !== 0) this.push(res);
+          continue;
+        }
+        if (base >= this.height) {
+          const a0 = vals[base]!;
+          if (a0 === FAST_PARAM0[b] || a0 === ValType.Unknown) {
+            const a1 = np === 2 ? vals[base + 1]! : ValType.Unknown;
+            if (a1 === FAST_PARAM1[b] || a1 === ValType.Unknown) {
+              if (res === 0) this.sp = base;
+              else {
+                vals[base] = res;
+                this.sp = base + 1;
+              }
+              continue;
+            }
+          }
+        }
+        // an error, or polymorphic code: the general path below words it
+      }
+
       let op: OpInfo | undefined;
       if (b < 0xfb) op = SINGLE_OPS[b];
       else if (b === 0xfc) op = FC_OPS[r.u32()];
@@ -365,8 +400,35 @@ export class FunctionValidator {
               break;
           }
           const ps = op.params;
-          for (let k = ps.length - 1; k >= 0; k--) this.popExpect(ps[k]!);
           const rs = op.results;
+          const np = ps.length;
+          // fast path: every operand is in this frame and matches (the unknown type 0 matches anything);
+          // otherwise the slow path below pops one by one and words the error
+          const vals = this.vals;
+          let sp = this.sp;
+          const base = sp - np;
+          if (base >= this.height) {
+            let ok = true;
+            for (let k = 0; k < np; k++) {
+              const a = vals[base + k]!;
+              if (a !== ps[k] && a !== ValType.Unknown) {
+                ok = false;
+                break;
+              }
+            }
+            if (ok) {
+              sp = base;
+              if (rs.length === 1 && sp < vals.length) {
+                vals[sp] = rs[0]!;
+                this.sp = sp + 1;
+              } else {
+                this.sp = sp;
+                for (let k = 0; k < rs.length; k++) this.push(rs[k]!);
+              }
+              continue;
+            }
+          }
+          for (let k = np - 1; k >= 0; k--) this.popExpect(ps[k]!);
           for (let k = 0; k < rs.length; k++) this.push(rs[k]!);
           continue;
         }
@@ -518,21 +580,27 @@ export class FunctionValidator {
         }
         case 0x20: {
           // local.get
-          const i = r.u32();
+          let i = bytes[r.pos]!;
+          if (i < 0x80 && r.pos < end) r.pos++;
+          else i = r.u32();
           if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
           this.push(this.locals[i]!);
           break;
         }
         case 0x21: {
           // local.set
-          const i = r.u32();
+          let i = bytes[r.pos]!;
+          if (i < 0x80 && r.pos < end) r.pos++;
+          else i = r.u32();
           if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
           this.popExpect(this.locals[i]!);
           break;
         }
         case 0x22: {
           // local.tee
-          const i = r.u32();
+          let i = bytes[r.pos]!;
+          if (i < 0x80 && r.pos < end) r.pos++;
+          else i = r.u32();
           if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
           const t = this.locals[i]!;
           this.popExpect(t);
