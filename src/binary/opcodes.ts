@@ -537,9 +537,13 @@ export const FAST_ARITY = new Uint8Array(256).fill(255);
 export const FAST_PARAM0 = new Uint8Array(256);
 export const FAST_PARAM1 = new Uint8Array(256);
 export const FAST_RESULT = new Uint8Array(256);
+/** for the single-byte loads and stores: log2 of the natural alignment; 255 for anything else */
+export const FAST_MEMALIGN = new Uint8Array(256).fill(255);
 for (const op of ALL_OPS) {
-  if (op.prefix !== 0 || op.check !== Check.Simple || op.feature !== undefined) continue;
-  if (op.imm !== Imm.None && op.imm !== Imm.I32 && op.imm !== Imm.I64 && op.imm !== Imm.F32 && op.imm !== Imm.F64) continue;
+  if (op.prefix !== 0 || op.feature !== undefined) continue;
+  if (op.check === Check.Memory) FAST_MEMALIGN[op.code] = op.naturalAlign;
+  else if (op.check !== Check.Simple) continue;
+  else if (op.imm !== Imm.None && op.imm !== Imm.I32 && op.imm !== Imm.I64 && op.imm !== Imm.F32 && op.imm !== Imm.F64) continue;
   if (op.params.length > 2 || op.results.length > 1) continue;
   FAST_ARITY[op.code] = op.params.length;
   FAST_PARAM0[op.code] = op.params[0] ?? 0;

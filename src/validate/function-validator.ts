@@ -12,7 +12,7 @@
  * Wasm 2.0 features that the policy may switch off are reported through `onFeature` and do not stop it.
  */
 
-import { ALL_OPS, Check, FAST_ARITY, FAST_PARAM0, FAST_PARAM1, FAST_RESULT, FC_OPS, FD_OPS, FE_OPS, Imm, SINGLE_OPS, type OpInfo } from '../binary/opcodes.js';
+import { ALL_OPS, Check, FAST_ARITY, FAST_MEMALIGN, FAST_PARAM0, FAST_PARAM1, FAST_RESULT, FC_OPS, FD_OPS, FE_OPS, Imm, SINGLE_OPS, type OpInfo } from '../binary/opcodes.js';
 import { DecodeError, Reader, fail } from '../binary/reader.js';
 import { readBlockType, readHeapType, readOpcode, skipImmediates, zeroByte } from '../binary/instructions.js';
 import { unsupportedProposal } from '../binary/proposals.js';
@@ -324,28 +324,84 @@ export class FunctionValidator {
     const end = body.end;
     const enabled = ctx.enabled;
     for (;;) {
-      if (r.pos >= end) this.missingEnd();
-      const opOffset = (this.opOffset = r.pos);
-      const b = bytes[r.pos++]!;
+      // `pos` mirrors r.pos in a local for the fast paths; r.pos is written back before anything else reads it
+      let pos = r.pos;
+      if (pos >= end) this.missingEnd();
+      const opOffset = (this.opOffset = pos);
+      const b = bytes[pos++]!;
 
-      // Fast path for the bulk of code: constants and fixed-signature arithmetic, typed in place.
+      // Fast paths for the bulk of code: locals, constants, loads and stores, fixed-signature arithmetic,
+      // typed in place. Anything unusual (an error, polymorphic code, a growing stack) falls through to the
+      // general path below, which re-reads the instruction's immediates and words any error.
+      if (b >= 0x20 && b <= 0x22) {
+        // local.get / local.set / local.tee
+        let i = bytes[pos]!;
+        if (i < 0x80 && pos < end) pos++;
+        else {
+          r.pos = pos;
+          i = r.u32();
+          pos = r.pos;
+        }
+        if (i < this.nLocals) {
+          const t = this.locals[i]!;
+          const sp = this.sp;
+          if (b === 0x20) {
+            if (sp < this.vals.length) {
+              this.vals[sp] = t;
+              this.sp = sp + 1;
+              r.pos = pos;
+              continue;
+            }
+          } else if (sp > this.height) {
+            const a = this.vals[sp - 1]!;
+            if (a === t || a === ValType.Unknown) {
+              if (b === 0x21) this.sp = sp - 1;
+              else this.vals[sp - 1] = t;
+              r.pos = pos;
+              continue;
+            }
+          }
+        }
+        r.pos = opOffset + 1;
+      } else r.pos = pos;
+
       const np = FAST_ARITY[b]!;
       if (np !== 255) {
         if (b >= 0x41 && b <= 0x44) {
           if (b === 0x41) {
-            if (bytes[r.pos]! < 0x80 && r.pos < end) r.pos++;
+            if (bytes[pos]! < 0x80 && pos < end) r.pos = pos + 1;
             else r.s32();
           } else if (b === 0x42) r.skipS64();
           else r.skip(b === 0x43 ? 4 : 8);
+        } else if (FAST_MEMALIGN[b] !== 255) {
+          // memarg: alignment, then offset
+          let align = bytes[pos]!;
+          if (align < 0x80 && pos < end) pos++;
+          else {
+            r.pos = pos;
+            align = r.u32();
+            pos = r.pos;
+          }
+          if (bytes[pos]! < 0x80 && pos < end) pos++;
+          else {
+            r.pos = pos;
+            r.u32();
+            pos = r.pos;
+          }
+          if (align > FAST_MEMALIGN[b]! || this.ctx.module.allMemories.length === 0) {
+            r.pos = opOffset + 1;
+            pos = -1; // general path
+          } else r.pos = pos;
         }
         const vals = this.vals;
         const base = this.sp - np;
         const res = FAST_RESULT[b]!;
-        if (np === 0) {
+        if (pos < 0) {
+          // fall through to the general path
+        } else if (np === 0) {
           if (res !== 0) this.push(res);
           continue;
-        }
-        if (base >= this.height) {
+        } else if (base >= this.height) {
           const a0 = vals[base]!;
           if (a0 === FAST_PARAM0[b] || a0 === ValType.Unknown) {
             const a1 = np === 2 ? vals[base + 1]! : ValType.Unknown;
@@ -359,7 +415,8 @@ export class FunctionValidator {
             }
           }
         }
-        // an error, or polymorphic code: the general path below words it
+        // an error, or polymorphic code: the general path below re-reads the immediates and words it
+        if (FAST_MEMALIGN[b] !== 255) r.pos = opOffset + 1;
       }
 
       let op: OpInfo | undefined;
