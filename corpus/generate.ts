@@ -12,7 +12,8 @@
  *   - a limits problem (memory/table size, shared, memory64): the limits flags byte;
  *   - an import or export: the start of its entry (its first name's length);
  *   - a function body too large: its size LEB; too many locals: the local entry that crosses the limit;
- *   - a LEB that is too long or too large: its first byte;
+ *   - a LEB that is too long or too large: the byte that breaks the rule (the last one allowed, as V8 reports);
+ *   - a name that is not UTF-8: its first byte (after the length);
  *   - missing bytes: where the missing construct should have started.
  * Files written by hand (`.wat`) sit next to these, with hand-computed offsets.
  * Every generated file is small (< 100 KB); the 1000 × 50,000-locals bomb is 7 KB.
@@ -430,13 +431,13 @@ add({
 });
 add({
   dir: 'malformed', name: 'leb-too-long', code: 'malformed.leb-too-long',
-  note: 'a type count encoded in 6 bytes; offset: the first byte of the LEB',
-  module: raw(...HEADER, 0x01, 0x06).mark().byte(0x80, 0x80, 0x80, 0x80, 0x80, 0x00),
+  note: 'a type count encoded in 6 bytes; offset: its 5th byte, which still has the continuation bit',
+  module: raw(...HEADER, 0x01, 0x06).byte(0x80, 0x80, 0x80, 0x80).mark().byte(0x80, 0x00),
 });
 add({
   dir: 'malformed', name: 'leb-too-large', code: 'malformed.leb-too-large',
-  note: 'a 5-byte u32 type count with bit 36 set (last byte 0x1F); offset: the first byte of the LEB',
-  module: raw(...HEADER, 0x01, 0x05).mark().byte(0xff, 0xff, 0xff, 0xff, 0x1f),
+  note: 'a 5-byte u32 type count with bit 36 set (last byte 0x1F); offset: that last byte',
+  module: raw(...HEADER, 0x01, 0x05).byte(0xff, 0xff, 0xff, 0xff).mark().byte(0x1f),
 });
 add({ dir: 'malformed', name: 'section-id', code: 'malformed.section-id', note: 'section id 0x20; offset: the id byte', module: raw(...HEADER).mark().byte(0x20, 0x00) });
 add({
@@ -472,8 +473,8 @@ add({
 });
 add({
   dir: 'malformed', name: 'utf8', code: 'malformed.utf8',
-  note: 'an export name of one byte 0xFF; offset: the name (its length byte)',
-  module: wasmModule(typeSection(funcType([], [])), functionSection(0), exportSection(enc().mark().name([0xff]).byte(0x00).u32(0)), codeSection(body([]))),
+  note: 'an export name of one byte 0xFF; offset: the name\'s first byte (after its length)',
+  module: wasmModule(typeSection(funcType([], [])), functionSection(0), exportSection(enc().u32(1).mark().byte(0xff).byte(0x00).u32(0)), codeSection(body([]))),
 });
 add({
   dir: 'malformed', name: 'import-kind', code: 'malformed.import-kind',

@@ -16,7 +16,7 @@
 import type { FeatureName } from '../policy.js';
 import type { LimitName } from '../limits.js';
 import { DecodeError, Reader, fail } from './reader.js';
-import { specText } from '../issues.js';
+import { specText, type IssueCode } from '../issues.js';
 import { unsupportedProposal } from './proposals.js';
 import { skipConstExpr } from './instructions.js';
 import {
@@ -44,7 +44,7 @@ export interface DecodeSink {
   /** a Wasm 2.0 feature is used at `offset` */
   feature(feature: FeatureName, offset: number, what: string): void;
   /** a declared count exceeds the policy's limit (the caller records it) */
-  limit(name: LimitName, value: number, offset: number, path?: string): void;
+  limit(name: LimitName, value: number, offset: number, path?: string, code?: IssueCode): void;
   /** the policy's limits, read by the decoder to check counts before allocating */
   readonly limits: { readonly [K in LimitName]: number };
 }
@@ -244,7 +244,7 @@ function readElemSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
     if (usesExprs) sink.feature('reference-types', offset, 'an element segment of expressions');
     const nOffset = r.pos;
     const n = r.u32();
-    if (n > sink.limits.tableElements) sink.limit('tableElements', n, nOffset, `elem[${i}]`);
+    if (n > sink.limits.tableElements) sink.limit('tableElements', n, nOffset, `elem[${i}]`, 'forbidden.limit.elem-items');
     let funcIndices: Uint32Array | undefined;
     let exprs: Range[] | undefined;
     if (usesExprs) {
@@ -277,34 +277,39 @@ function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionE
     const end = start + size;
     if (size > sink.limits.bodyBytes) sink.limit('bodyBytes', size, sizeOffset, `code[${i}]`);
     totalBody += size;
+    if (totalBody > sink.limits.totalBodyBytes && totalBody - size <= sink.limits.totalBodyBytes)
+      sink.limit('totalBodyBytes', totalBody, sizeOffset, `code[${i}]`);
     // locals: run-length (count, type) pairs, never expanded here
     const body = new Reader(r.bytes, start, end);
-    const nOffset = body.pos;
     const n = body.u32();
     const localCounts = new Uint32Array(allocationBound(body, n));
     const localTypes = new Uint8Array(localCounts.length);
+    const typeIndex = info.functions[i]!;
+    const paramCount = typeIndex < info.types.length ? info.types[typeIndex]!.params.length : 0;
+    // each limit is reported at the local entry whose count crosses it
     let localCount = 0;
+    let perFunctionReported = false;
     for (let j = 0; j < n; j++) {
+      const entryOffset = body.pos;
       const c = body.u32();
       localCount += c;
-      if (localCount > 0xffff_ffff) fail('malformed.too-many-locals', nOffset);
+      if (localCount > 0xffff_ffff) fail('malformed.too-many-locals', entryOffset);
+      if (!perFunctionReported && localCount + paramCount > sink.limits.localsPerFunction) {
+        perFunctionReported = true;
+        sink.limit('localsPerFunction', localCount + paramCount, entryOffset, `code[${i}]`);
+      }
+      if (!totalLimitReported && totalLocals + localCount + paramCount > sink.limits.totalLocals) {
+        totalLimitReported = true;
+        sink.limit('totalLocals', totalLocals + localCount + paramCount, entryOffset, `code[${i}]`);
+      }
       localCounts[j] = c;
       localTypes[j] = readValType(body, sink);
     }
-    const typeIndex = info.functions[i]!;
-    const paramCount = typeIndex < info.types.length ? info.types[typeIndex]!.params.length : 0;
-    if (localCount + paramCount > sink.limits.localsPerFunction)
-      sink.limit('localsPerFunction', localCount + paramCount, nOffset, `code[${i}]`);
     totalLocals += localCount + paramCount;
-    if (totalLocals > sink.limits.totalLocals && !totalLimitReported) {
-      totalLimitReported = true;
-      sink.limit('totalLocals', totalLocals, nOffset, `code[${i}]`);
-    }
     const fb: FunctionBody = { start, end, localCounts, localTypes, localCount, codeStart: body.pos };
     info.codes.push(fb);
     r.pos = end;
   }
-  if (totalBody > sink.limits.totalBodyBytes) sink.limit('totalBodyBytes', totalBody, countOffset);
   void sectionEnd;
 }
 
@@ -327,10 +332,12 @@ function readDataSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
       const memoryIndex = r.u32();
       seg = { mode: SegmentMode.Active, memoryIndex, offsetExpr: skipConstExpr(r), data: r.byteVec(), offset };
     } else fail('malformed.segment-kind', offset, `data segment flags ${flags}`);
-    totalBytes += seg.data.end - seg.data.start;
+    const size = seg.data.end - seg.data.start;
+    totalBytes += size;
+    if (totalBytes > sink.limits.dataBytes && totalBytes - size <= sink.limits.dataBytes)
+      sink.limit('dataBytes', totalBytes, offset, `data[${i}]`);
     info.data.push(seg);
   }
-  if (totalBytes > sink.limits.dataBytes) sink.limit('dataBytes', totalBytes, countOffset);
 }
 
 function readCustomSection(r: Reader, sink: DecodeSink, info: ModuleInfo, offset: number): void {
@@ -525,9 +532,18 @@ export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
     fail('malformed.datacount-mismatch', bytes.length, `DataCount says ${info.dataCount}, no data section`);
   void sawFunctionSection;
   deriveIndexSpaces(info);
+  // index-space totals: reported at the count of the section that completes them
+  const countOffsetOf = (...ids: number[]) => {
+    for (const id of ids) {
+      const s = info.sections.find((x) => x.id === id);
+      if (s !== undefined) return s.start;
+    }
+    return 8;
+  };
   if (info.funcTypeIndices.length > sink.limits.functions)
-    sink.limit('functions', info.funcTypeIndices.length, 8);
-  if (info.allTables.length > sink.limits.tables) sink.limit('tables', info.allTables.length, 8);
+    sink.limit('functions', info.funcTypeIndices.length, countOffsetOf(SectionId.Function, SectionId.Import));
+  if (info.allTables.length > sink.limits.tables)
+    sink.limit('tables', info.allTables.length, countOffsetOf(SectionId.Table, SectionId.Import));
   return info;
 }
 

@@ -257,9 +257,8 @@ export class FunctionValidator {
   }
 
   private lane(lanes: number): void {
-    const offset = this.r.pos;
     const lane = this.r.u8();
-    if (lane >= lanes) invalid('invalid.lane-index', offset, `${lane} (must be below ${lanes})`);
+    if (lane >= lanes) invalid('invalid.lane-index', this.opOffset, `${lane} (must be below ${lanes})`);
   }
 
   private table(index: number): number {
@@ -806,7 +805,8 @@ export class FunctionValidator {
     const countOffset = r.pos;
     const n = r.u32();
     if (n > r.remaining) r.unexpectedEnd();
-    if (n > this.ctx.brTableLimit) this.ctx.onLimit('forbidden.limit.br-table-size', countOffset, `${n} targets`);
+    if (n > this.ctx.brTableLimit) this.ctx.onLimit('forbidden.limit.br-table-size', this.opOffset, `${n} targets`);
+    void countOffset;
     // the default label comes last: find it first, then walk the targets
     const targetsStart = r.pos;
     for (let i = 0; i < n; i++) r.u32();

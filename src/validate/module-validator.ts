@@ -7,7 +7,7 @@
  * with a malformed body is reported as malformed, with that one issue.
  */
 
-import { DecodeError } from '../binary/reader.js';
+import { DecodeError, Reader } from '../binary/reader.js';
 import { ExternKindCode, SegmentMode, ValType, VALTYPE_NAMES, type Limits, type ModuleInfo } from '../binary/module-info.js';
 import { SPEC_LIMITS } from '../limits.js';
 import { specText, type IssueCode } from '../issues.js';
@@ -69,10 +69,17 @@ export function validateModuleStructure(info: ModuleInfo, c: IssueCollector, opt
   });
 
   // functions
-  info.functions.forEach((ti, i) => {
-    if (ti >= types.length)
-      c.add('invalid.unknown-type', `${specText('invalid.unknown-type')} ${ti}`, info.sections.find((s) => s.id === 3)?.start ?? 0, `func[${info.importedFunctions + i}]`);
-  });
+  const functionSection = info.sections.find((s) => s.id === 3);
+  if (functionSection !== undefined) {
+    // entry offsets are not kept; re-read the section's LEBs to point at the bad one (rare path)
+    const r = new Reader(info.bytes, functionSection.start, functionSection.end);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const offset = r.pos;
+      const ti = r.u32();
+      if (ti >= types.length) c.add('invalid.unknown-type', `${specText('invalid.unknown-type')} ${ti}`, offset, `func[${info.importedFunctions + i}]`);
+    }
+  }
 
   // tables and memories
   for (const t of info.tables) checkLimits(c, t.limits, SPEC_LIMITS.tableElements, 'table');
@@ -184,7 +191,8 @@ export function validateModuleStructure(info: ModuleInfo, c: IssueCollector, opt
   const fv = sharedFunctionValidator;
   for (let i = 0; i < info.codes.length; i++) {
     const funcIndex = info.importedFunctions + i;
-    if (opts.skipBodies(funcIndex)) continue;
+    // bodies over a locals limit, or whose type is unknown (reported above), are not validated
+    if (opts.skipBodies(funcIndex) || info.funcTypeIndices[funcIndex]! >= types.length) continue;
     try {
       fv.validate(ctx, funcIndex, info.codes[i]!, sectionEnd);
     } catch (e) {

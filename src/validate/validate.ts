@@ -91,8 +91,8 @@ function validateBytes(bytes: Uint8Array, policy: Policy): ValidationResult {
   const sink: DecodeSink = {
     limits,
     feature: onFeature,
-    limit(name, value, offset, path) {
-      const code = LIMIT_CODES[name];
+    limit(name, value, offset, path, override) {
+      const code = override ?? LIMIT_CODES[name];
       c.add(code, `${specText(code)}: ${value} is above the limit of ${limits[name]}`, offset, path);
     },
   };

@@ -119,7 +119,12 @@ describe('every corpus module is rejected with the expected code at the expected
     for (const issue of result.issues) {
       expect(issue.offset).toBeGreaterThanOrEqual(0);
       expect(issue.offset).toBeLessThanOrEqual(bytes(c).length);
-      expect(issue.message.startsWith(ISSUE_CODES[issue.code][0]), `${issue.code}: "${issue.message}"`).toBe(true);
+      // A message starts with its code's wording; a later proposal's bytes that Wasm 2.0 itself has a word
+      // for ("integer too large", "constant expression required", ...) lead with that word instead, so spec
+      // assertions still match, and then name the proposal.
+      const leadsWithCodeText = issue.message.startsWith(ISSUE_CODES[issue.code][0]);
+      const namesProposal = issue.code.startsWith('forbidden.feature.') && /proposal/.test(issue.message);
+      expect(leadsWithCodeText || namesProposal, `${issue.code}: "${issue.message}"`).toBe(true);
     }
   });
 });
