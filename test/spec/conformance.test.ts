@@ -91,8 +91,9 @@ function anyMatches(o: Outcome): boolean {
   return o.ok === false && o.issues.some((i) => typeof i.message === 'string' && i.message.startsWith(o.m.text ?? ''));
 }
 
+/** A percentage rounded *down* to 0.1, so that 2143/2144 shows as 99.9%, not 100.0%. */
 function pct(n: number, d: number): string {
-  return d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`;
+  return d === 0 ? '-' : `${(Math.floor((1000 * n) / d) / 10).toFixed(1)}%`;
 }
 
 let outcomes: Outcome[] = [];
