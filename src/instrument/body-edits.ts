@@ -1,0 +1,47 @@
+/**
+ * Function bodies are rewritten as a list of edits against the original bytes: insert a snippet at an
+ * offset, or replace a few bytes (e.g. `return` → `br k`). Each pass plans its edits by walking the body
+ * with the decoder; `applyEdits` then copies the body once, splicing the edits in. Nothing shifts any index
+ * (new locals go after the existing ones, new globals after the existing globals), so edits compose.
+ *
+ * Edits at the same offset: insertions before a replacement (which consumes the original bytes), then by
+ * `order`, then in the order they were added.
+ */
+
+import type { ByteWriter } from './byte-writer.js';
+
+export interface Edit {
+  at: number;
+  /** bytes of the original removed at `at` (0 for a pure insertion) */
+  remove: number;
+  insert: ArrayLike<number>;
+  order: number;
+}
+
+export class BodyEdits {
+  readonly list: Edit[] = [];
+
+  insert(at: number, insert: ArrayLike<number>, order = 0): void {
+    this.list.push({ at, remove: 0, insert, order });
+  }
+
+  replace(at: number, remove: number, insert: ArrayLike<number>, order = 0): void {
+    this.list.push({ at, remove, insert, order });
+  }
+}
+
+/** Writes `bytes[start, end)` with `edits` applied to `out`. */
+export function applyEdits(bytes: Uint8Array, start: number, end: number, edits: BodyEdits, out: ByteWriter): void {
+  const list = edits.list
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at - b.e.at || Number(a.e.remove > 0) - Number(b.e.remove > 0) || a.e.order - b.e.order || a.i - b.i)
+    .map((x) => x.e);
+  let pos = start;
+  for (const e of list) {
+    if (e.at < pos) throw new Error(`wasm-harden internal error: overlapping edits at ${e.at}`);
+    out.range(bytes, pos, e.at);
+    out.bytes(e.insert);
+    pos = e.at + e.remove;
+  }
+  out.range(bytes, pos, end);
+}

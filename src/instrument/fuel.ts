@@ -1,0 +1,176 @@
+/**
+ * Fuel: deterministic, weighted instruction counting.
+ *
+ * Purpose: every instruction a guest executes is paid for, before it runs, from an internal mutable i64
+ * global `$fuel` whose initial value is the policy's budget. When a charge takes `$fuel` below zero, the guest
+ * executes `unreachable` at once; the negative value is the sentinel that tells the host "out of fuel" from
+ * any other trap, and it is sticky: every later charge keeps it negative until the host refuels.
+ *
+ * Metered blocks (after wasm-instrument): a body is cut into straight-line segments, each of which runs
+ * entirely or not at all when nothing traps. A segment ends after a branch (`br`, `br_if`, `br_table`,
+ * `return`, `unreachable`), at `if` (the condition is paid for before the branch), `else` and `end`, and a
+ * new one starts at every branch target: a loop header (after `loop bt`), the then-branch, the
+ * else-branch, after an `end`, after a `br_if`. The whole segment is charged at its start, so accounting is
+ * exact on every path that does not trap and never undercharged; a trap in mid-segment overcharges.
+ *
+ *   before                          after
+ *   (loop $l                        (loop $l
+ *     local.get 0                     global.get $fuel  i64.const 5  i64.sub  global.set $fuel
+ *     i32.const 1                     global.get $fuel  i64.const 0  i64.lt_s
+ *     i32.sub                         if  unreachable  end
+ *     local.tee 0                     local.get 0  i32.const 1  i32.sub  local.tee 0
+ *     br_if $l)                       br_if $l)
+ *
+ * Variable costs are charged right before the instruction, from its length operand (on top of the stack),
+ * into a scratch i32 local:  local.set $n  ($fuel -= u64(n) × unit, then the same check)  local.get $n.
+ * That covers memory.fill/copy/init (per byte), table.fill/copy/init (per element), memory.grow (per page)
+ * and table.grow (per element): a 4 GiB memory.fill is refused before it starts.
+ *
+ * The function's locals are charged in its first segment (`CostTable.local` each, per call).
+ *
+ * Known limits: the charge sequence costs about 10 instructions per segment (issue 6 caches fuel in a
+ * local and checks only at loop headers and calls); dead code after a branch is still charged (its charge
+ * never runs).
+ */
+
+import { readOpcode, skipImmediates } from '../binary/instructions.js';
+import { Reader } from '../binary/reader.js';
+import type { FunctionBody } from '../binary/module-info.js';
+import { lookupOp } from '../binary/opcodes.js';
+import type { CostTable } from './cost-model.js';
+import type { BodyEdits } from './body-edits.js';
+import { ByteWriter } from './byte-writer.js';
+
+export interface FuelContext {
+  costs: CostTable;
+  fuelGlobal: number;
+  /** number of parameters (scratch locals go after parameters and declared locals) */
+  paramCount: number;
+}
+
+export interface FuelPlan {
+  /** metering points (fixed charges plus variable charges) */
+  points: number;
+  /** the cost of executing every instruction of the body once, plus its locals */
+  staticCost: number;
+  /** whether the plan uses the scratch i32 local (`paramCount + localCount`) */
+  usesScratch: boolean;
+}
+
+/** Edit order at one offset: the stack limit's prologue first, then fuel. */
+export const FUEL_ORDER = 10;
+
+const INDEX = {
+  loop: lookupOp(0, 0x03)!.index,
+};
+void INDEX;
+
+/** The check that follows every charge: if ($fuel < 0) unreachable. */
+function check(w: ByteWriter, fuel: number): void {
+  w.byte(0x23).u32(fuel).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+}
+
+export function fixedCharge(fuel: number, cost: number): Uint8Array {
+  const w = new ByteWriter(32);
+  w.byte(0x23).u32(fuel).byte(0x42).s64(BigInt(cost)).byte(0x7d).byte(0x24).u32(fuel);
+  check(w, fuel);
+  return w.toBytes();
+}
+
+/** Charges `unit` × the i32 on top of the stack, keeping it there. */
+export function variableCharge(fuel: number, scratch: number, unit: number): Uint8Array {
+  const w = new ByteWriter(32);
+  w.byte(0x21).u32(scratch); // local.set $n
+  w.byte(0x23).u32(fuel).byte(0x20).u32(scratch).byte(0xad); // global.get $fuel, local.get $n, i64.extend_i32_u
+  w.byte(0x42).s64(BigInt(unit)).byte(0x7e).byte(0x7d).byte(0x24).u32(fuel); // i64.const unit, i64.mul, i64.sub, global.set
+  check(w, fuel);
+  w.byte(0x20).u32(scratch); // local.get $n
+  return w.toBytes();
+}
+
+/** 0xFC sub-opcodes of the bulk operations, and which unit they are charged in. */
+const BULK_MEMORY = new Set([0x08, 0x0a, 0x0b]); // memory.init, memory.copy, memory.fill
+const BULK_TABLE = new Set([0x0c, 0x0e, 0x11]); // table.init, table.copy, table.fill
+const TABLE_GROW = 0x0f;
+
+export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext, edits: BodyEdits): FuelPlan {
+  const { costs, fuelGlobal } = ctx;
+  const scratch = ctx.paramCount + body.localCount;
+  const r = new Reader(bytes, body.codeStart, body.end);
+  let points = 0;
+  let staticCost = body.localCount * costs.local;
+  let usesScratch = false;
+  let segStart = body.codeStart;
+  let segCost = body.localCount * costs.local;
+  let depth = 0;
+
+  const flush = (next: number) => {
+    if (segCost > 0) {
+      edits.insert(segStart, fixedCharge(fuelGlobal, segCost), FUEL_ORDER);
+      points++;
+    }
+    segStart = next;
+    segCost = 0;
+  };
+
+  while (r.pos < body.end) {
+    const at = r.pos;
+    const op = readOpcode(r);
+    skipImmediates(r, op, at);
+    const cost = costs.instruction[op.index]!;
+    segCost += cost;
+    staticCost += cost;
+    if (op.prefix === 0) {
+      switch (op.code) {
+        case 0x02: // block: no new segment
+          depth++;
+          break;
+        case 0x03: // loop: its header is a branch target
+        case 0x04: // if: the then-branch starts a segment
+          depth++;
+          flush(r.pos);
+          break;
+        case 0x05: // else
+          flush(r.pos);
+          break;
+        case 0x0b: // end
+          if (depth === 0) {
+            flush(r.pos);
+            return { points, staticCost, usesScratch };
+          }
+          depth--;
+          flush(r.pos);
+          break;
+        case 0x00: // unreachable
+        case 0x0c: // br
+        case 0x0d: // br_if
+        case 0x0e: // br_table
+        case 0x0f: // return
+          flush(r.pos);
+          break;
+        case 0x40: // memory.grow: per page requested
+          if (costs.memoryGrowPage > 0) {
+            edits.insert(at, variableCharge(fuelGlobal, scratch, costs.memoryGrowPage), FUEL_ORDER);
+            usesScratch = true;
+            points++;
+          }
+          break;
+      }
+    } else if (op.prefix === 0xfc) {
+      const unit = BULK_MEMORY.has(op.code)
+        ? costs.memoryByte
+        : BULK_TABLE.has(op.code)
+          ? costs.tableElement
+          : op.code === TABLE_GROW
+            ? costs.tableGrowElement
+            : 0;
+      if (unit > 0) {
+        edits.insert(at, variableCharge(fuelGlobal, scratch, unit), FUEL_ORDER);
+        usesScratch = true;
+        points++;
+      }
+    }
+  }
+  // validated bodies always end with the function's `end`
+  throw new Error('wasm-harden internal error: function body without a final end');
+}

@@ -1,0 +1,154 @@
+/**
+ * harden(bytes, policy?): validate, instrument, verify.
+ *
+ *   validate   our validator under the policy, and WebAssembly.validate: both must accept before any
+ *              rewriting, and before binaryen ever sees a byte
+ *   rewrite    fuel (src/instrument/fuel.ts) → caps (caps.ts) → stack limit (stack-limit.ts), planned on our
+ *              own decoded bodies and spliced into a copy of the module (module-rewriter.ts)
+ *   verify     the output is validated again by our validator and by V8; binaryen reads it and its
+ *              `module.validate()` is an assertion; the caps and the fuel/stack globals are re-checked on the
+ *              decoded output
+ *
+ * Why the passes edit bytes instead of binaryen IR: walking binaryen's IR from JS costs about 1 µs per
+ * expression (several hundred ms on sql.js), more than binaryen's whole read + emit; planning on our decoder
+ * costs a few ms, touches nothing it does not instrument, and keeps every original byte of every function
+ * that it does not change. binaryen stays behind one module (binaryen-host.ts) as an independent validator.
+ *
+ * Same bytes and same policy give byte-identical output: nothing here depends on time, order of a Map, or
+ * randomness.
+ */
+
+import { ExternKindCode } from '../binary/module-info.js';
+import { WasmHardenError, type Issue } from '../issues.js';
+import { normalizePolicy, policies, type Policy, type PolicyInput } from '../policy.js';
+import { validateWith } from '../validate/validate.js';
+import { assertValidModule, withBinaryenModule } from './binaryen-host.js';
+import { checkImportedCaps, planCaps, type CapsPlan } from './caps.js';
+import { costTable, DEFAULT_COSTS, type CostSpec, type CostTable } from './cost-model.js';
+import { DEPTH_EXPORT, FUEL_EXPORT, rewriteModule } from './module-rewriter.js';
+import { DEFAULT_STACK_LIMIT } from './stack-limit.js';
+
+const I64_MAX = (1n << 63n) - 1n;
+
+export interface HardenOptions {
+  /** the fuel cost model (default: 1 per instruction; see cost-model.ts) */
+  costs?: CostSpec;
+  /** the stack budget in notional bytes (default 256 KiB; see stack-limit.ts) */
+  stackLimit?: number;
+  /** run binaryen's validator on the output (default true) */
+  binaryenCheck?: boolean;
+}
+
+export interface HardenReport {
+  /** fuel charges inserted (fixed and variable) */
+  meteringPoints: number;
+  /** per defined function: the cost of executing each of its instructions once, plus its locals */
+  staticCost: number[];
+  inputBytes: number;
+  outputBytes: number;
+  addedBytes: number;
+  /** milliseconds per phase */
+  timings: { validate: number; rewrite: number; verify: number; binaryen: number; total: number };
+  caps: CapsPlan;
+  fuel: { budget: bigint; global: number; export: string };
+  stack: { limit: number; global: number; export: string };
+}
+
+export interface HardenedModule {
+  bytes: Uint8Array;
+  policy: Policy;
+  report: HardenReport;
+}
+
+export type HardenResult = { ok: true; module: HardenedModule } | { ok: false; issues: Issue[] };
+
+function internal(message: string): Issue[] {
+  return [{ code: 'internal.error', message: `internal error: ${message}`, offset: 0 }];
+}
+
+/** The non-throwing twin of `harden`. */
+export async function tryHarden(
+  input: Uint8Array | ArrayBuffer,
+  policyInput?: PolicyInput | Policy,
+  options: HardenOptions = {},
+): Promise<HardenResult> {
+  const t0 = performance.now();
+  const policy = normalizePolicy(policyInput);
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  const costs: CostTable = options.costs === undefined ? DEFAULT_COSTS : costTable(options.costs);
+  const stackLimit = options.stackLimit ?? DEFAULT_STACK_LIMIT;
+
+  // 1. validate: ours, then V8's (binaryen must only see what both accept)
+  const checked = validateWith(bytes, policy, true);
+  if (!checked.ok) return { ok: false, issues: checked.issues };
+  if (!WebAssembly.validate(bytes)) return { ok: false, issues: internal('our validator accepted a module that V8 rejects') };
+  const info = checked.module;
+  const importIssues = checkImportedCaps(info, policy);
+  if (importIssues.length > 0) return { ok: false, issues: importIssues };
+  if (policy.fuel > I64_MAX)
+    return {
+      ok: false,
+      issues: [{ code: 'policy.invalid-option', message: 'invalid policy option: fuel must be at most 2^63 - 1 for harden', offset: 0, path: 'fuel' }],
+    };
+  const t1 = performance.now();
+
+  // 2. rewrite
+  const caps = planCaps(info, policy);
+  const rewritten = rewriteModule(info, { policy, costs, stackLimit, caps, fuel: policy.fuel });
+  const out = rewritten.bytes;
+  const t2 = performance.now();
+
+  // 3. verify: our validator (spec rules and the policy's features and V8 limits; the gates are off because
+  // the output exports into the reserved namespace by design), V8, then the invariants
+  const verifyPolicy = normalizePolicy({ features: policy.features }, policies.spec);
+  const again = validateWith(out, verifyPolicy, false);
+  if (!again.ok) return { ok: false, issues: internal(`the hardened module does not validate: ${again.issues[0]?.message}`) };
+  if (!WebAssembly.validate(out)) return { ok: false, issues: internal('V8 rejects the hardened module') };
+  const o = again.module;
+  for (const m of o.allMemories)
+    if (m.max === undefined || m.max > policy.limits.memoryPages) return { ok: false, issues: internal('a memory escaped its cap') };
+  for (const t of o.allTables)
+    if (t.limits.max === undefined || t.limits.max > policy.limits.tableElements) return { ok: false, issues: internal('a table escaped its cap') };
+  const fuelExport = o.exports.find((e) => e.name === FUEL_EXPORT);
+  const depthExport = o.exports.find((e) => e.name === DEPTH_EXPORT);
+  if (fuelExport?.kind !== ExternKindCode.Global || fuelExport.index !== rewritten.fuelGlobal || depthExport?.index !== rewritten.depthGlobal)
+    return { ok: false, issues: internal('the fuel and depth globals are not exported as planned') };
+  const t3 = performance.now();
+
+  // 4. binaryen: an independent validator (a failure here is ours, never the guest's)
+  if (options.binaryenCheck !== false) {
+    try {
+      await withBinaryenModule(out, policy.features, (module, binaryen) => assertValidModule(module, binaryen));
+    } catch (e) {
+      if (e instanceof WasmHardenError) return { ok: false, issues: [...e.issues] };
+      return { ok: false, issues: internal(`binaryen: ${e instanceof Error ? e.message : String(e)}`) };
+    }
+  }
+  const t4 = performance.now();
+
+  return {
+    ok: true,
+    module: {
+      bytes: out,
+      policy,
+      report: {
+        meteringPoints: rewritten.meteringPoints,
+        staticCost: rewritten.staticCost,
+        inputBytes: bytes.length,
+        outputBytes: out.length,
+        addedBytes: out.length - bytes.length,
+        timings: { validate: t1 - t0, rewrite: t2 - t1, verify: t3 - t2, binaryen: t4 - t3, total: t4 - t0 },
+        caps,
+        fuel: { budget: policy.fuel, global: rewritten.fuelGlobal, export: FUEL_EXPORT },
+        stack: { limit: stackLimit, global: rewritten.depthGlobal, export: DEPTH_EXPORT },
+      },
+    },
+  };
+}
+
+/** Validates and hardens `input`; throws a `WasmHardenError` carrying the issues when it cannot. */
+export async function harden(input: Uint8Array | ArrayBuffer, policy?: PolicyInput | Policy, options?: HardenOptions): Promise<HardenedModule> {
+  const result = await tryHarden(input, policy, options);
+  if (!result.ok) throw new WasmHardenError(result.issues);
+  return result.module;
+}

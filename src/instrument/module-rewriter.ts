@@ -1,0 +1,213 @@
+/**
+ * Reassembles a validated module with the instrumentation: one pass over its sections, copying every byte
+ * that does not change and re-encoding only what does.
+ *
+ *   type      + one `[] -> results` type per distinct multi-value result list the stack wrapper needs
+ *   table     maxima capped (src/instrument/caps.ts)
+ *   memory    maxima capped
+ *   global    + $fuel (mut i64, initialised to the budget) and $depth (mut i32, 0), after every existing
+ *             global, so no index moves
+ *   export    + `__wasm_harden_fuel` and `__wasm_harden_depth` (in the reserved namespace, which guests can
+ *             neither import nor export), so any loader can run the module unchanged and a host can read and
+ *             refill the budget
+ *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts), with one scratch
+ *             i32 local appended where a pass needs it
+ * Sections that do not exist are created in their place; custom sections stay where they were. Nothing is
+ * renumbered: new types, globals and locals all go after the existing ones.
+ */
+
+import { Reader } from '../binary/reader.js';
+import { SectionId, type ModuleInfo, type Section } from '../binary/module-info.js';
+import type { Policy } from '../policy.js';
+import { applyEdits, BodyEdits } from './body-edits.js';
+import { ByteWriter } from './byte-writer.js';
+import type { CapsPlan } from './caps.js';
+import type { CostTable } from './cost-model.js';
+import { planFuel } from './fuel.js';
+import { frameWeight, planStackLimit } from './stack-limit.js';
+
+export const FUEL_EXPORT = '__wasm_harden_fuel';
+export const DEPTH_EXPORT = '__wasm_harden_depth';
+
+export interface RewriteOptions {
+  policy: Policy;
+  costs: CostTable;
+  stackLimit: number;
+  caps: CapsPlan;
+  /** the budget embedded as $fuel's initial value (≤ 2^63 - 1) */
+  fuel: bigint;
+}
+
+export interface RewriteResult {
+  bytes: Uint8Array;
+  fuelGlobal: number;
+  depthGlobal: number;
+  meteringPoints: number;
+  /** static cost of each defined function (every instruction once, plus its locals) */
+  staticCost: number[];
+}
+
+const RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
+
+/** The payload of a vector section after its count: [afterCount, end). */
+function afterCount(bytes: Uint8Array, s: Section): { count: number; start: number } {
+  const r = new Reader(bytes, s.start, s.end);
+  const count = r.u32();
+  return { count, start: r.pos };
+}
+
+function writeLimits(w: ByteWriter, min: number, max: number): void {
+  w.byte(0x01).u32(min).u32(max);
+}
+
+function blockTypeKey(results: Uint8Array): string {
+  return Array.from(results).join(',');
+}
+
+export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteResult {
+  const bytes = info.bytes;
+  const fuelGlobal = info.allGlobals.length;
+  const depthGlobal = fuelGlobal + 1;
+
+  // multi-value wrappers need a type index for `[] -> results`: reuse one if the module has it
+  const extraTypes: Uint8Array[] = [];
+  const wrapperType = new Map<string, number>();
+  info.types.forEach((t, i) => {
+    if (t.params.length === 0 && t.results.length > 1 && !wrapperType.has(blockTypeKey(t.results)))
+      wrapperType.set(blockTypeKey(t.results), i);
+  });
+  const blockTypeFor = (results: Uint8Array): number[] => {
+    if (results.length === 0) return [0x40];
+    if (results.length === 1) return [results[0]!];
+    const key = blockTypeKey(results);
+    let index = wrapperType.get(key);
+    if (index === undefined) {
+      index = info.types.length + extraTypes.length;
+      extraTypes.push(results);
+      wrapperType.set(key, index);
+    }
+    const w = new ByteWriter(6);
+    // a type index as a block type is an s33; a non-negative s32 encoding is the same bytes
+    w.s32(index);
+    return Array.from(w.finish());
+  };
+
+  // code: plan and apply every pass, body by body
+  let meteringPoints = 0;
+  const staticCost: number[] = [];
+  const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
+  code.u32(info.codes.length);
+  const body = new ByteWriter(1024);
+  info.codes.forEach((fb, i) => {
+    const type = info.types[info.functions[i]!]!;
+    const edits = new BodyEdits();
+    const fuel = planFuel(bytes, fb, { costs: opts.costs, fuelGlobal, paramCount: type.params.length }, edits);
+    planStackLimit(
+      bytes,
+      fb,
+      {
+        depthGlobal,
+        limit: opts.stackLimit,
+        weight: frameWeight(type.params.length, fb.localCount),
+        blockType: blockTypeFor(type.results),
+      },
+      edits,
+    );
+    meteringPoints += fuel.points;
+    staticCost.push(fuel.staticCost);
+    body.length = 0;
+    // locals: the original vector, plus one scratch i32 when a pass uses it
+    if (fuel.usesScratch) {
+      const r = new Reader(bytes, fb.start, fb.codeStart);
+      const n = r.u32();
+      body.u32(n + 1).range(bytes, r.pos, fb.codeStart).u32(1).byte(0x7f);
+    } else body.range(bytes, fb.start, fb.codeStart);
+    applyEdits(bytes, fb.codeStart, fb.end, edits, body);
+    code.u32(body.length).bytes(body.finish());
+  });
+
+  const out = new ByteWriter(Math.ceil(bytes.length * 1.3) + 256);
+  out.range(bytes, 0, 8);
+  let wroteType = false;
+  let wroteGlobal = false;
+  let wroteExport = false;
+
+  const writeType = (s: Section | undefined) => {
+    wroteType = true;
+    if (extraTypes.length === 0) {
+      if (s !== undefined) out.range(bytes, s.offset, s.end);
+      return;
+    }
+    const w = new ByteWriter();
+    const existing = s === undefined ? { count: 0, start: 0 } : afterCount(bytes, s);
+    w.u32(existing.count + extraTypes.length);
+    if (s !== undefined) w.range(bytes, existing.start, s.end);
+    for (const results of extraTypes) w.byte(0x60).u32(0).u32(results.length).bytes(results);
+    out.section(SectionId.Type, w);
+  };
+  const writeGlobal = (s: Section | undefined) => {
+    wroteGlobal = true;
+    const w = new ByteWriter();
+    const existing = s === undefined ? { count: 0, start: 0 } : afterCount(bytes, s);
+    w.u32(existing.count + 2);
+    if (s !== undefined) w.range(bytes, existing.start, s.end);
+    w.byte(0x7e).byte(0x01).byte(0x42).s64(opts.fuel).byte(0x0b); // $fuel: mut i64 = budget
+    w.byte(0x7f).byte(0x01).byte(0x41).byte(0x00).byte(0x0b); // $depth: mut i32 = 0
+    out.section(SectionId.Global, w);
+  };
+  const writeExport = (s: Section | undefined) => {
+    wroteExport = true;
+    const w = new ByteWriter();
+    const existing = s === undefined ? { count: 0, start: 0 } : afterCount(bytes, s);
+    w.u32(existing.count + 2);
+    if (s !== undefined) w.range(bytes, existing.start, s.end);
+    w.name(FUEL_EXPORT).byte(0x03).u32(fuelGlobal);
+    w.name(DEPTH_EXPORT).byte(0x03).u32(depthGlobal);
+    out.section(SectionId.Export, w);
+  };
+  /** writes the sections that must exist before a section of rank `rank` */
+  const catchUp = (rank: number) => {
+    if (!wroteType && rank > RANK[SectionId.Type]! && extraTypes.length > 0) writeType(undefined);
+    if (!wroteGlobal && rank > RANK[SectionId.Global]!) writeGlobal(undefined);
+    if (!wroteExport && rank > RANK[SectionId.Export]!) writeExport(undefined);
+  };
+
+  for (const s of info.sections) {
+    if (s.id !== SectionId.Custom) catchUp(RANK[s.id]!);
+    switch (s.id) {
+      case SectionId.Type:
+        writeType(s);
+        break;
+      case SectionId.Table: {
+        const w = new ByteWriter();
+        w.u32(info.tables.length);
+        info.tables.forEach((t, i) => {
+          w.byte(t.elemType);
+          writeLimits(w, t.limits.min, opts.caps.tables[i]!.max);
+        });
+        out.section(SectionId.Table, w);
+        break;
+      }
+      case SectionId.Memory: {
+        const w = new ByteWriter();
+        w.u32(info.memories.length);
+        info.memories.forEach((m, i) => writeLimits(w, m.min, opts.caps.memories[i]!.max));
+        out.section(SectionId.Memory, w);
+        break;
+      }
+      case SectionId.Global:
+        writeGlobal(s);
+        break;
+      case SectionId.Export:
+        writeExport(s);
+        break;
+      case SectionId.Code:
+        out.section(SectionId.Code, code);
+        break;
+      default:
+        out.range(bytes, s.offset, s.end);
+    }
+  }
+  catchUp(Number.MAX_SAFE_INTEGER);
+  return { bytes: out.toBytes(), fuelGlobal, depthGlobal, meteringPoints, staticCost };
+}
