@@ -50,9 +50,9 @@ export const check: Command = {
 };
 
 /** Why a policy could not be loaded: an I/O or JSON problem (a message), or bad options (issues). */
-type PolicyLoad = { ok: true; policy: Policy } | { ok: false; message: string } | { ok: false; issues: readonly Issue[] };
+export type PolicyLoad = { ok: true; policy: Policy } | { ok: false; message: string } | { ok: false; issues: readonly Issue[] };
 
-async function loadPolicy(file: string | undefined, presetName: string | undefined): Promise<PolicyLoad> {
+export async function loadPolicy(file: string | undefined, presetName: string | undefined): Promise<PolicyLoad> {
   let base = CHECK_DEFAULT_POLICY;
   if (presetName !== undefined) {
     const preset = PRESETS[presetName];
@@ -80,9 +80,9 @@ async function loadPolicy(file: string | undefined, presetName: string | undefin
   }
 }
 
-type ModuleLoad = { ok: true; bytes: Uint8Array } | { ok: false; message: string } | { ok: false; tooLarge: number };
+export type ModuleLoad = { ok: true; bytes: Uint8Array } | { ok: false; message: string } | { ok: false; tooLarge: number };
 
-async function loadModule(file: string): Promise<ModuleLoad> {
+export async function loadModule(file: string): Promise<ModuleLoad> {
   try {
     const info = await stat(file);
     if (!info.isFile()) return { ok: false, message: `cannot read ${file}: not a regular file` };
@@ -163,7 +163,7 @@ async function runCheck(args: ParsedArgs, io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-function reportRejected(file: string, issues: readonly Issue[], json: boolean, io: Io): number {
+export function reportRejected(file: string, issues: readonly Issue[], json: boolean, io: Io): number {
   if (json) io.out(toJSON({ ok: false, issues }));
   else {
     for (const issue of issues) io.out(formatIssue(issue));

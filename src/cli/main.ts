@@ -12,9 +12,10 @@
 
 import { readFileSync } from 'node:fs';
 import { check } from './check.js';
+import { hardenCommand } from './harden.js';
 import { EXIT, UsageError, commandHelp, parseArgs, type Command, type Io } from './command.js';
 
-export const COMMANDS: readonly Command[] = [check];
+export const COMMANDS: readonly Command[] = [check, hardenCommand];
 
 /**
  * stdout/stderr as an `Io`. A closed pipe (`wasm-harden check x.wasm | head`) is not an error worth a
