@@ -89,7 +89,14 @@ export function optionsTable(): string {
     ['`imports`', '`"any"`, or an allowlist of `{ module, name, kind?, type? }`', imports(s.imports), imports(p.imports)],
     ['`reservedNamespace`', 'import module name / export name prefix reserved for instrumentation (≥ 2 characters)', `\`"${s.reservedNamespace}"\``, `\`"${p.reservedNamespace}"\``],
     ['`allowStart`', 'whether a start function is allowed (harden meters it)', `\`${s.allowStart}\``, `\`${p.allowStart}\``],
-    ['`fuel`', 'fuel budget of a hardened module: number, bigint or decimal string, < 2^64', `${s.fuel.toLocaleString('en-US')}`, `${p.fuel.toLocaleString('en-US')}`],
+    ['`fuel`', 'fuel budget of a hardened module: number, bigint or decimal string, 0 to 2^63 - 1 (the fuel global is a signed i64; negative means exhausted)', `${s.fuel.toLocaleString('en-US')}`, `${p.fuel.toLocaleString('en-US')}`],
+    [
+      '`costs`',
+      'partial cost model merged over the base: `default` (per instruction), `instructions` (by name), `local` (per declared local, per call), `memoryByte`, `tableElement` (bulk operations), `memoryGrowPage`, `tableGrowElement`; integers 0 to 2^24',
+      `\`${JSON.stringify(s.costs)}\``,
+      'same',
+    ],
+    ['`stackLimit`', 'stack budget of a hardened module, in notional bytes: each call reserves 128 + 16 × (params + locals)', `${s.stackLimit.toLocaleString('en-US')}`, `${p.stackLimit.toLocaleString('en-US')}`],
   ];
   return ['| option | meaning | `strict` | `spec` |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }

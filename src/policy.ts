@@ -13,6 +13,9 @@
 
 import { WasmHardenError, type Issue } from './issues.js';
 import { V8_LIMITS, type LimitName } from './limits.js';
+import { WASM2_OPS } from './binary/opcodes.js';
+import { MAX_UNIT_COST, type CostSpec } from './instrument/cost-model.js';
+import { DEFAULT_STACK_LIMIT, FRAME_BASE, MAX_STACK_LIMIT } from './instrument/stack-limit.js';
 
 /** The Wasm 2.0 feature set (each can be switched off). */
 export const WASM2_FEATURES = [
@@ -73,8 +76,12 @@ export interface Policy {
   readonly reservedNamespace: string;
   /** Whether a start function is allowed (it is metered by harden, so the default is true). */
   readonly allowStart: boolean;
-  /** The fuel budget a hardened module starts with (used by harden; u64). */
+  /** The fuel budget a hardened module starts with (used by harden; 0 ≤ fuel ≤ 2^63 - 1). */
   readonly fuel: bigint;
+  /** What things cost in fuel (see src/instrument/cost-model.ts); every field filled in. */
+  readonly costs: Readonly<Required<Omit<CostSpec, 'instructions'>>> & { readonly instructions: Readonly<Record<string, number>> };
+  /** The stack budget of a hardened module, in notional bytes (see src/instrument/stack-limit.ts). */
+  readonly stackLimit: number;
 }
 
 export interface PolicyInput {
@@ -85,6 +92,9 @@ export interface PolicyInput {
   allowStart?: boolean;
   /** number, bigint, or (from JSON) a decimal string */
   fuel?: number | bigint | string;
+  /** partial cost model, merged over the base's */
+  costs?: CostSpec;
+  stackLimit?: number;
 }
 
 export const RESERVED_NAMESPACE = '__wasm_harden';
@@ -118,13 +128,28 @@ const STRICT_LIMITS: Limits = Object.freeze({
 });
 
 const DEFAULT_FUEL = 10_000_000_000n;
-const U64_MAX = (1n << 64n) - 1n;
+/** The fuel global is a signed i64 whose negative values mean "exhausted", so budgets stop at 2^63 - 1. */
+export const MAX_FUEL = (1n << 63n) - 1n;
+
+const DEFAULT_COST_SPEC: Policy['costs'] = Object.freeze({
+  default: 1,
+  instructions: Object.freeze({}),
+  local: 1,
+  memoryByte: 1,
+  tableElement: 1,
+  memoryGrowPage: 64,
+  tableGrowElement: 1,
+});
+const COST_KEYS = new Set(Object.keys(DEFAULT_COST_SPEC));
+const INSTRUCTION_NAMES = new Set(WASM2_OPS.map((op) => op.name));
 
 const normalised = new WeakSet<Policy>();
 
 function freezePolicy(p: Policy): Policy {
   Object.freeze(p.features);
   Object.freeze(p.limits);
+  Object.freeze(p.costs.instructions);
+  Object.freeze(p.costs);
   if (p.imports !== 'any') {
     for (const entry of p.imports) Object.freeze(entry);
     Object.freeze(p.imports);
@@ -141,6 +166,8 @@ const strict: Policy = freezePolicy({
   reservedNamespace: RESERVED_NAMESPACE,
   allowStart: true,
   fuel: DEFAULT_FUEL,
+  costs: DEFAULT_COST_SPEC,
+  stackLimit: DEFAULT_STACK_LIMIT,
 });
 
 const spec: Policy = freezePolicy({
@@ -150,11 +177,13 @@ const spec: Policy = freezePolicy({
   reservedNamespace: RESERVED_NAMESPACE,
   allowStart: true,
   fuel: DEFAULT_FUEL,
+  costs: DEFAULT_COST_SPEC,
+  stackLimit: DEFAULT_STACK_LIMIT,
 });
 
 export const policies: { readonly strict: Policy; readonly spec: Policy } = Object.freeze({ strict, spec });
 
-const POLICY_KEYS = new Set(['features', 'limits', 'imports', 'reservedNamespace', 'allowStart', 'fuel']);
+const POLICY_KEYS = new Set(['features', 'limits', 'imports', 'reservedNamespace', 'allowStart', 'fuel', 'costs', 'stackLimit']);
 const IMPORT_KEYS = new Set(['module', 'name', 'kind', 'type']);
 const EXTERN_KINDS = new Set<string>(['func', 'table', 'memory', 'global']);
 const VALTYPES = new Set<string>(['i32', 'i64', 'f32', 'f64', 'v128', 'funcref', 'externref']);
@@ -292,12 +321,44 @@ export function normalizePolicy(input?: PolicyInput | Policy, base: Policy = str
   let fuel = base.fuel;
   if (input.fuel !== undefined) {
     const parsed = parseFuel(input.fuel);
-    if (parsed === undefined) bad('fuel', 'fuel must be a non-negative integer below 2^64 (number, bigint or decimal string)');
+    if (parsed === undefined) bad('fuel', 'fuel must be an integer from 0 to 2^63 - 1 (number, bigint or decimal string)');
     else fuel = parsed;
   }
 
+  let costs: Policy['costs'] = base.costs;
+  if (input.costs !== undefined) {
+    if (!isPlainObject(input.costs)) bad('costs', 'costs must be an object');
+    else {
+      const merged: Record<string, unknown> = { ...base.costs, instructions: { ...base.costs.instructions } };
+      const okCost = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_UNIT_COST;
+      for (const [key, value] of Object.entries(input.costs)) {
+        if (!COST_KEYS.has(key)) bad(`costs.${key}`, `unknown cost "${key}"`);
+        else if (key === 'instructions') {
+          if (!isPlainObject(value)) bad('costs.instructions', 'costs.instructions must map instruction names to costs');
+          else
+            for (const [name, cost] of Object.entries(value)) {
+              if (!INSTRUCTION_NAMES.has(name)) bad(`costs.instructions.${name}`, `unknown instruction "${name}"`);
+              else if (!okCost(cost)) bad(`costs.instructions.${name}`, `a cost must be an integer from 0 to ${MAX_UNIT_COST}`);
+              else (merged.instructions as Record<string, number>)[name] = cost as number;
+            }
+        } else if (!okCost(value)) bad(`costs.${key}`, `a cost must be an integer from 0 to ${MAX_UNIT_COST}`);
+        else merged[key] = value;
+      }
+      const sorted = Object.fromEntries(Object.entries(merged.instructions as Record<string, number>).sort(([a], [b]) => (a < b ? -1 : 1)));
+      costs = { ...(merged as Policy['costs']), instructions: sorted };
+    }
+  }
+
+  let stackLimit = base.stackLimit;
+  if (input.stackLimit !== undefined) {
+    const v = input.stackLimit;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < FRAME_BASE || v > MAX_STACK_LIMIT)
+      bad('stackLimit', `stackLimit must be an integer from ${FRAME_BASE} to ${MAX_STACK_LIMIT} (notional bytes)`);
+    else stackLimit = v;
+  }
+
   if (issues.length > 0) throw new WasmHardenError(issues);
-  return freezePolicy({ features, limits: limits as Limits, imports, reservedNamespace, allowStart, fuel });
+  return freezePolicy({ features, limits: limits as Limits, imports, reservedNamespace, allowStart, fuel, costs, stackLimit });
 }
 
 export function parseFuel(value: unknown): bigint | undefined {
@@ -308,7 +369,7 @@ export function parseFuel(value: unknown): bigint | undefined {
     n = BigInt(value);
   } else if (typeof value === 'string' && /^[0-9]+$/.test(value.trim())) n = BigInt(value.trim());
   else return undefined;
-  return n >= 0n && n <= U64_MAX ? n : undefined;
+  return n >= 0n && n <= MAX_FUEL ? n : undefined;
 }
 
 /** A JSON-safe view of a policy (fuel as a decimal string), e.g. for `--json` output and cache keys. */
@@ -320,5 +381,7 @@ export function policyToJSON(p: Policy): Record<string, unknown> {
     reservedNamespace: p.reservedNamespace,
     allowStart: p.allowStart,
     fuel: p.fuel.toString(),
+    costs: { ...p.costs, instructions: { ...p.costs.instructions } },
+    stackLimit: p.stackLimit,
   };
 }

@@ -179,6 +179,14 @@ describe('bad options are rejected with policy.invalid-option and a path', () =>
     ['fuel fractional', { fuel: 1.5 }, 'fuel'],
     ['fuel unsafe number', { fuel: 2 ** 60 }, 'fuel'],
     ['fuel above u64', { fuel: 1n << 64n }, 'fuel'],
+    ['fuel above i64 (the fuel global is signed: negative means exhausted)', { fuel: 1n << 63n }, 'fuel'],
+    ['costs not an object', { costs: 3 }, 'costs'],
+    ['unknown cost', { costs: { perCall: 1 } }, 'costs.perCall'],
+    ['negative cost', { costs: { local: -1 } }, 'costs.local'],
+    ['cost too large', { costs: { memoryByte: 2 ** 25 } }, 'costs.memoryByte'],
+    ['unknown instruction cost', { costs: { instructions: { 'i32.frobnicate': 2 } } }, 'costs.instructions.i32.frobnicate'],
+    ['stackLimit too small', { stackLimit: 10 }, 'stackLimit'],
+    ['stackLimit too large', { stackLimit: 2 ** 30 }, 'stackLimit'],
     ['fuel string not decimal', { fuel: '0x10' }, 'fuel'],
     ['fuel string negative', { fuel: '-5' }, 'fuel'],
     ['fuel boolean', { fuel: true }, 'fuel'],
@@ -220,13 +228,22 @@ describe('fuel', () => {
     expect(normalizePolicy({ fuel: 1234 }).fuel).toBe(1234n);
     expect(normalizePolicy({ fuel: Number.MAX_SAFE_INTEGER }).fuel).toBe(BigInt(Number.MAX_SAFE_INTEGER));
     expect(normalizePolicy({ fuel: 99n }).fuel).toBe(99n);
-    expect(normalizePolicy({ fuel: '18446744073709551615' }).fuel).toBe((1n << 64n) - 1n);
+    expect(normalizePolicy({ fuel: '9223372036854775807' }).fuel).toBe((1n << 63n) - 1n);
     expect(normalizePolicy({ fuel: ' 42 ' }).fuel).toBe(42n);
-    expect(normalizePolicy({ fuel: (1n << 64n) - 1n }).fuel).toBe((1n << 64n) - 1n);
+    expect(normalizePolicy({ fuel: (1n << 63n) - 1n }).fuel).toBe((1n << 63n) - 1n);
   });
 
-  it('parseFuel rejects what is not a u64', () => {
-    for (const bad of [-1, 0.5, Number.NaN, Infinity, 2 ** 53, '18446744073709551616', '', '1e3', '-0', -1n, null, undefined, {}, []])
+  it('merges costs over the base and fills in every field', () => {
+    const p = normalizePolicy({ costs: { memoryByte: 2, instructions: { 'i64.div_s': 8 } } });
+    expect(p.costs).toEqual({ default: 1, instructions: { 'i64.div_s': 8 }, local: 1, memoryByte: 2, tableElement: 1, memoryGrowPage: 64, tableGrowElement: 1 });
+    expect(Object.isFrozen(p.costs)).toBe(true);
+    const q = normalizePolicy({ costs: { instructions: { 'f32.sqrt': 3 } } }, p);
+    expect(q.costs.instructions).toEqual({ 'f32.sqrt': 3, 'i64.div_s': 8 });
+    expect(normalizePolicy({ stackLimit: 65536 }).stackLimit).toBe(65536);
+  });
+
+  it('parseFuel rejects what is not an integer from 0 to 2^63 - 1', () => {
+    for (const bad of [-1, 0.5, Number.NaN, Infinity, 2 ** 53, '18446744073709551616', '9223372036854775808', '', '1e3', '-0', -1n, null, undefined, {}, []])
       expect(parseFuel(bad), String(bad)).toBeUndefined();
   });
 

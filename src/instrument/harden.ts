@@ -24,19 +24,24 @@ import { normalizePolicy, policies, type Policy, type PolicyInput } from '../pol
 import { validateWith } from '../validate/validate.js';
 import { assertValidModule, withBinaryenModule } from './binaryen-host.js';
 import { checkImportedCaps, planCaps, type CapsPlan } from './caps.js';
-import { costTable, DEFAULT_COSTS, type CostSpec, type CostTable } from './cost-model.js';
+import { costTable, type CostTable } from './cost-model.js';
 import { DEPTH_EXPORT, FUEL_EXPORT, rewriteModule } from './module-rewriter.js';
-import { DEFAULT_STACK_LIMIT } from './stack-limit.js';
 
-const I64_MAX = (1n << 63n) - 1n;
 
 export interface HardenOptions {
-  /** the fuel cost model (default: 1 per instruction; see cost-model.ts) */
-  costs?: CostSpec;
-  /** the stack budget in notional bytes (default 256 KiB; see stack-limit.ts) */
-  stackLimit?: number;
-  /** run binaryen's validator on the output (default true) */
+  /** run binaryen's validator on the output (default true); the budget, costs and stack limit are policy */
   binaryenCheck?: boolean;
+}
+
+/** Cost tables by policy (a normalised policy is frozen, so its table never changes). */
+const tables = new WeakMap<Policy, CostTable>();
+function costsOf(policy: Policy): CostTable {
+  let t = tables.get(policy);
+  if (t === undefined) {
+    t = costTable(policy.costs);
+    tables.set(policy, t);
+  }
+  return t;
 }
 
 export interface HardenReport {
@@ -75,8 +80,8 @@ export async function tryHarden(
   const t0 = performance.now();
   const policy = normalizePolicy(policyInput);
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-  const costs: CostTable = options.costs === undefined ? DEFAULT_COSTS : costTable(options.costs);
-  const stackLimit = options.stackLimit ?? DEFAULT_STACK_LIMIT;
+  const costs = costsOf(policy);
+  const stackLimit = policy.stackLimit;
 
   // 1. validate: ours, then V8's (binaryen must only see what both accept)
   const checked = validateWith(bytes, policy, true);
@@ -85,11 +90,6 @@ export async function tryHarden(
   const info = checked.module;
   const importIssues = checkImportedCaps(info, policy);
   if (importIssues.length > 0) return { ok: false, issues: importIssues };
-  if (policy.fuel > I64_MAX)
-    return {
-      ok: false,
-      issues: [{ code: 'policy.invalid-option', message: 'invalid policy option: fuel must be at most 2^63 - 1 for harden', offset: 0, path: 'fuel' }],
-    };
   const t1 = performance.now();
 
   // 2. rewrite

@@ -34,6 +34,8 @@ import { ByteWriter } from './byte-writer.js';
 
 /** The default stack budget, in bytes of notional stack (see `frameWeight`). */
 export const DEFAULT_STACK_LIMIT = 256 * 1024;
+/** The largest stack budget a policy may set; beyond about 512 KiB V8's own limit may fire first. */
+export const MAX_STACK_LIMIT = 4 * 1024 * 1024;
 export const FRAME_BASE = 128;
 export const LOCAL_WEIGHT = 16;
 
