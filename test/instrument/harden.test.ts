@@ -24,8 +24,8 @@ interface Guest {
   call(name: string, ...args: unknown[]): { value?: unknown; trap?: 'out-of-fuel' | 'stack-overflow' | 'other'; used: bigint };
 }
 
-async function instantiate(bytes: Uint8Array, fuel = 1_000_000): Promise<Guest> {
-  const hardened = await harden(bytes, { fuel, imports: [] });
+async function instantiate(bytes: Uint8Array, fuel = 1_000_000, limits: Record<string, number> = {}): Promise<Guest> {
+  const hardened = await harden(bytes, { fuel, imports: [], limits });
   const { instance } = await WebAssembly.instantiate(hardened.bytes, {});
   const exports = instance.exports as Record<string, any>;
   const f = exports.__wasm_harden_fuel as { value: bigint };
@@ -148,6 +148,23 @@ describe('caps', () => {
     expect(ex.tgrow(7)).toBe(1);
     expect(ex.tgrow(1)).toBe(-1);
   });
+  it('a grow loop ends at the cap with -1, not a trap', async () => {
+    const g = await instantiate(
+      wat(`(module (memory (export "mem") 1)
+        (func (export "bomb") (result i32) (local $n i32)
+          (block $done (loop $l
+            (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))
+            (br $l)))
+          (local.get $n)))`),
+      10_000_000,
+      { memoryPages: 256 },
+    );
+    const r = g.call('bomb');
+    expect(r.trap).toBeUndefined();
+    expect(r.value).toBe(256 - 1); // grew one page at a time from 1 to the cap of 256 pages, then got -1
+    expect((g.exports.mem as WebAssembly.Memory).buffer.byteLength).toBe(256 * 65_536);
+  });
   it('refuses an imported memory without a maximum within the cap', async () => {
     const src = wat(`(module (import "env" "mem" (memory 1)))`);
     const r = await tryHarden(src, { imports: [{ module: 'env', name: 'mem' }] });
@@ -160,6 +177,22 @@ describe('harden API', () => {
   it('rejects what the validator rejects, with its issues', async () => {
     await expect(harden(Uint8Array.of(0, 1, 2))).rejects.toBeInstanceOf(WasmHardenError);
     const r = await tryHarden(wat(`(module (func (export "__wasm_harden_x")))`));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues[0]!.code).toBe('forbidden.reserved-name');
+  });
+  it('refuses a catch_all around exhaustion by policy: exceptions are not enabled', async () => {
+    // (func (try (do (loop $l (br $l))) (catch_all))): a guest that would swallow its own out-of-fuel
+    const bytes = Uint8Array.of(
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00,
+      0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x06, 0x40, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x19, 0x0b, 0x0b,
+    );
+    expect(WebAssembly.validate(bytes)).toBe(true); // Node 20's V8 would run it
+    const r = await tryHarden(bytes);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues[0]).toMatchObject({ code: 'forbidden.feature.exceptions', offset: 23 });
+  });
+  it('refuses a guest that imports from the reserved namespace', async () => {
+    const r = await tryHarden(wat(`(module (import "__wasm_harden" "fuel" (global (mut i64))))`), { imports: 'any' });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues[0]!.code).toBe('forbidden.reserved-name');
   });
