@@ -96,7 +96,8 @@ export function optionsTable(): string {
       `\`${JSON.stringify(s.costs)}\``,
       'same',
     ],
-    ['`stackLimit`', 'stack budget of a hardened module, in notional bytes: each call reserves 128 + 16 × (params + locals)', `${s.stackLimit.toLocaleString('en-US')}`, `${p.stackLimit.toLocaleString('en-US')}`],
+    ['`requireImportMaximum`', 'harden requires imported memories and tables to declare a maximum within the cap (so V8\'s link check holds the host\'s memory to it)', `\`${s.requireImportMaximum}\``, `\`${p.requireImportMaximum}\``],
+    ['`stackLimit`', 'stack budget of a hardened module, in notional bytes: each call reserves 128 + 16 × (params + locals) + 8 × (greatest operand-stack height)', `${s.stackLimit.toLocaleString('en-US')}`, `${p.stackLimit.toLocaleString('en-US')}`],
   ];
   return ['| option | meaning | `strict` | `spec` |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }

@@ -82,6 +82,13 @@ export interface Policy {
   readonly costs: Readonly<Required<Omit<CostSpec, 'instructions'>>> & { readonly instructions: Readonly<Record<string, number>> };
   /** The stack budget of a hardened module, in notional bytes (see src/instrument/stack-limit.ts). */
   readonly stackLimit: number;
+  /**
+   * Whether harden requires imported memories and tables to declare a maximum within the cap. That is what
+   * makes V8's link check hold the host's memory to the cap (a provided memory's maximum must not exceed
+   * the declared one), so `strict` requires it; `spec` does not (spec modules import `spectest`'s memory
+   * without a maximum), and leaves the cap on imports to the host.
+   */
+  readonly requireImportMaximum: boolean;
 }
 
 export interface PolicyInput {
@@ -95,6 +102,7 @@ export interface PolicyInput {
   /** partial cost model, merged over the base's */
   costs?: CostSpec;
   stackLimit?: number;
+  requireImportMaximum?: boolean;
 }
 
 export const RESERVED_NAMESPACE = '__wasm_harden';
@@ -168,6 +176,7 @@ const strict: Policy = freezePolicy({
   fuel: DEFAULT_FUEL,
   costs: DEFAULT_COST_SPEC,
   stackLimit: DEFAULT_STACK_LIMIT,
+  requireImportMaximum: true,
 });
 
 const spec: Policy = freezePolicy({
@@ -179,11 +188,12 @@ const spec: Policy = freezePolicy({
   fuel: DEFAULT_FUEL,
   costs: DEFAULT_COST_SPEC,
   stackLimit: DEFAULT_STACK_LIMIT,
+  requireImportMaximum: false,
 });
 
 export const policies: { readonly strict: Policy; readonly spec: Policy } = Object.freeze({ strict, spec });
 
-const POLICY_KEYS = new Set(['features', 'limits', 'imports', 'reservedNamespace', 'allowStart', 'fuel', 'costs', 'stackLimit']);
+const POLICY_KEYS = new Set(['features', 'limits', 'imports', 'reservedNamespace', 'allowStart', 'fuel', 'costs', 'stackLimit', 'requireImportMaximum']);
 const IMPORT_KEYS = new Set(['module', 'name', 'kind', 'type']);
 const EXTERN_KINDS = new Set<string>(['func', 'table', 'memory', 'global']);
 const VALTYPES = new Set<string>(['i32', 'i64', 'f32', 'f64', 'v128', 'funcref', 'externref']);
@@ -357,8 +367,14 @@ export function normalizePolicy(input?: PolicyInput | Policy, base: Policy = str
     else stackLimit = v;
   }
 
+  let requireImportMaximum = base.requireImportMaximum;
+  if (input.requireImportMaximum !== undefined) {
+    if (typeof input.requireImportMaximum !== 'boolean') bad('requireImportMaximum', 'requireImportMaximum must be a boolean');
+    else requireImportMaximum = input.requireImportMaximum;
+  }
+
   if (issues.length > 0) throw new WasmHardenError(issues);
-  return freezePolicy({ features, limits: limits as Limits, imports, reservedNamespace, allowStart, fuel, costs, stackLimit });
+  return freezePolicy({ features, limits: limits as Limits, imports, reservedNamespace, allowStart, fuel, costs, stackLimit, requireImportMaximum });
 }
 
 export function parseFuel(value: unknown): bigint | undefined {
@@ -383,5 +399,6 @@ export function policyToJSON(p: Policy): Record<string, unknown> {
     fuel: p.fuel.toString(),
     costs: { ...p.costs, instructions: { ...p.costs.instructions } },
     stackLimit: p.stackLimit,
+    requireImportMaximum: p.requireImportMaximum,
   };
 }

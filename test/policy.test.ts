@@ -186,6 +186,7 @@ describe('bad options are rejected with policy.invalid-option and a path', () =>
     ['cost too large', { costs: { memoryByte: 2 ** 25 } }, 'costs.memoryByte'],
     ['unknown instruction cost', { costs: { instructions: { 'i32.frobnicate': 2 } } }, 'costs.instructions.i32.frobnicate'],
     ['stackLimit too small', { stackLimit: 10 }, 'stackLimit'],
+    ['requireImportMaximum not a boolean', { requireImportMaximum: 1 }, 'requireImportMaximum'],
     ['stackLimit too large', { stackLimit: 2 ** 30 }, 'stackLimit'],
     ['fuel string not decimal', { fuel: '0x10' }, 'fuel'],
     ['fuel string negative', { fuel: '-5' }, 'fuel'],

@@ -306,7 +306,7 @@ function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionE
       localTypes[j] = readValType(body, sink);
     }
     totalLocals += localCount + paramCount;
-    const fb: FunctionBody = { start, end, localCounts, localTypes, localCount, codeStart: body.pos };
+    const fb: FunctionBody = { start, end, localCounts, localTypes, localCount, codeStart: body.pos, maxStackHeight: -1 };
     info.codes.push(fb);
     r.pos = end;
   }

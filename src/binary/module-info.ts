@@ -167,6 +167,8 @@ export interface FunctionBody {
   localCount: number;
   /** first byte of the instruction sequence */
   codeStart: number;
+  /** the operand stack's greatest height, once the validator has seen the body (else -1) */
+  maxStackHeight: number;
 }
 
 export interface CustomSection {

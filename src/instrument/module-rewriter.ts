@@ -108,7 +108,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       {
         depthGlobal,
         limit: opts.stackLimit,
-        weight: frameWeight(type.params.length, fb.localCount),
+        weight: frameWeight(type.params.length, fb.localCount, fb.maxStackHeight),
         blockType: blockTypeFor(type.results),
       },
       edits,

@@ -20,8 +20,9 @@
  *                                       ...)
  *                                     global.get $depth  i32.const W  i32.sub  global.set $depth)
  *
- * Weight W = FRAME_BASE + LOCAL_WEIGHT × (parameters + locals), in bytes of a notional stack, so that
- * frames with many locals hit the limit sooner, as they do natively. A trap skips the epilogue; the host
+ * Weight W = FRAME_BASE + LOCAL_WEIGHT × (parameters + locals) + SLOT_WEIGHT × (the operand stack's greatest
+ * height, which the validator measures), in bytes of a notional stack, so that frames with many locals or
+ * deep expressions hit the limit sooner, as they do natively (V8 spills operands to its frame). A trap skips the epilogue; the host
  * resets `$depth` at each top-level entry (never on re-entry through an import), so a trapped call does
  * not leak depth into the next. `$depth > LIMIT` after a trap is the stack-overflow sentinel.
  */
@@ -38,9 +39,10 @@ export const DEFAULT_STACK_LIMIT = 256 * 1024;
 export const MAX_STACK_LIMIT = 4 * 1024 * 1024;
 export const FRAME_BASE = 128;
 export const LOCAL_WEIGHT = 16;
+export const SLOT_WEIGHT = 8;
 
-export function frameWeight(paramCount: number, localCount: number): number {
-  return FRAME_BASE + LOCAL_WEIGHT * (paramCount + localCount);
+export function frameWeight(paramCount: number, localCount: number, maxStackHeight: number): number {
+  return FRAME_BASE + LOCAL_WEIGHT * (paramCount + localCount) + SLOT_WEIGHT * Math.max(0, maxStackHeight);
 }
 
 export interface StackContext {

@@ -61,6 +61,8 @@ export class FunctionValidator {
   // operand stack
   private vals = new Uint8Array(1024);
   private sp = 0;
+  /** the greatest height the operand stack reached in this function */
+  private maxSp = 0;
   // control stack (struct of arrays)
   private cKind = new Uint8Array(64);
   private cHeight = new Int32Array(64);
@@ -117,6 +119,7 @@ export class FunctionValidator {
 
   // ── operand stack ─────────────────────────────────────────────────────────────────────
   private push(t: number): void {
+    if (this.sp >= this.maxSp) this.maxSp = this.sp + 1;
     if (this.sp === this.vals.length) {
       const bigger = new Uint8Array(this.vals.length * 2);
       bigger.set(this.vals);
@@ -317,6 +320,7 @@ export class FunctionValidator {
     this.nLocals = nLocals;
 
     this.sp = 0;
+    this.maxSp = 0;
     this.depth = 0;
     this.pushCtrl(FRAME_FUNC, EMPTY, type.results);
 
@@ -348,6 +352,7 @@ export class FunctionValidator {
             if (sp < this.vals.length) {
               this.vals[sp] = t;
               this.sp = sp + 1;
+              if (sp >= this.maxSp) this.maxSp = sp + 1;
               r.pos = pos;
               continue;
             }
@@ -549,6 +554,7 @@ export class FunctionValidator {
           const f = this.popCtrl();
           if (f === 0) {
             if (r.pos !== end) fail('malformed.section-size', r.pos, 'bytes after the function body\'s final end');
+            body.maxStackHeight = this.maxSp;
             return;
           }
           this.pushVals(results);

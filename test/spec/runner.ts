@@ -132,6 +132,10 @@ export interface RunOptions {
    * `wrapper`: every invocation with a known signature goes through a wrapper (slower; for cross-checks).
    */
   calls?: 'auto' | 'wrapper';
+  /** Told of every instance the script creates (a hardened module's host keeps its fuel and depth globals). */
+  onInstance?: (instance: WebAssembly.Instance) => void;
+  /** Called right before each top-level action (`invoke` or `get`): a host→guest entry. */
+  beforeAction?: () => void;
 }
 
 export interface TypeCounts {
@@ -783,6 +787,7 @@ class ScriptRun {
     try {
       const m = await this.compile(c);
       const inst = new WebAssembly.Instance(m, this.imports);
+      this.options.onInstance?.(inst);
       this.current = inst;
       if (c.name !== undefined) this.named.set(c.name, inst);
       this.pass('module');
@@ -850,6 +855,7 @@ class ScriptRun {
     let thrown: unknown;
     let threw = false;
     try {
+      this.options.beforeAction?.();
       got = this.perform(action, args, expected);
     } catch (e) {
       threw = true;
