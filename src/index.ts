@@ -4,10 +4,22 @@
  */
 export { validate, type ValidationResult } from './validate/validate.js';
 export {
+  harden,
+  tryHarden,
+  type HardenedModule,
+  type HardenReport,
+  type HardenResult,
+  type HardenOptions,
+} from './instrument/harden.js';
+export { FUEL_EXPORT, DEPTH_EXPORT } from './instrument/module-rewriter.js';
+export { costTable, DEFAULT_COSTS, MAX_UNIT_COST, type CostSpec, type CostTable } from './instrument/cost-model.js';
+export { DEFAULT_STACK_LIMIT, MAX_STACK_LIMIT, frameWeight } from './instrument/stack-limit.js';
+export {
   policies,
   normalizePolicy,
   policyToJSON,
   parseFuel,
+  MAX_FUEL,
   RESERVED_NAMESPACE,
   WASM2_FEATURES,
   LATER_FEATURES,

@@ -202,3 +202,23 @@ describe('harden API', () => {
     expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
   });
 });
+
+describe('binaryen failures do not poison harden', () => {
+  it('after a forced binaryen abort, harden still works and gives the same bytes', async () => {
+    const { withBinaryenModule, binaryenHostState } = await import('../../src/instrument/binaryen-host.js');
+    const src = wat(LOOP);
+    const before = await harden(src);
+    expect(before.report.binaryenCheck).toBe('passed');
+    const generation = binaryenHostState().generation;
+    // null operands: a C++ assertion in binaryen calls emscripten's abort()
+    await expect(
+      withBinaryenModule(src, ['mutable-globals'], (module) => {
+        (module.i32 as unknown as { add(a: number, b: number): number }).add(0, 0);
+      }),
+    ).rejects.toBeInstanceOf(WasmHardenError);
+    const after = await harden(src);
+    expect(after.report.binaryenCheck).toBe('passed');
+    expect(binaryenHostState().generation).toBeGreaterThan(generation);
+    expect(Buffer.from(after.bytes).equals(Buffer.from(before.bytes))).toBe(true);
+  });
+});
