@@ -1,0 +1,111 @@
+;; test/golden/fixtures/br-if.wat hardened with fuel 1000000000000000.
+;; Generated: BLESS=1 npx vitest run test/golden
+(module
+  (type $t0 (func (param i32) (result i32)))
+  (type $t1 (func (param i32 i32) (result i32)))
+  (func $bucket (type $t0) (param $p0 i32) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 6
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      block $B3
+        block $B4
+          local.get $p0
+          i32.const 0
+          i32.lt_s
+          br_if $B3
+          global.get $__wasm_harden_fuel
+          i64.const 4
+          i64.sub
+          global.set $__wasm_harden_fuel
+          local.get $p0
+          i32.const 10
+          i32.lt_u
+          br_if $B4
+          global.get $__wasm_harden_fuel
+          i64.const 4
+          i64.sub
+          global.set $__wasm_harden_fuel
+          local.get $p0
+          i32.const 10
+          i32.div_u
+          br $B1
+        end
+        global.get $__wasm_harden_fuel
+        i64.const 2
+        i64.sub
+        global.set $__wasm_harden_fuel
+        i32.const 0
+        br $B1
+      end
+      global.get $__wasm_harden_fuel
+      i64.const 1
+      i64.sub
+      global.set $__wasm_harden_fuel
+      i32.const -1
+    end
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $first_nonzero (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 4
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      block $B3 (result i32)
+        local.get $p0
+        local.get $p0
+        br_if $B3
+        global.get $__wasm_harden_fuel
+        i64.const 2
+        i64.sub
+        global.set $__wasm_harden_fuel
+        drop
+        local.get $p1
+      end
+    end
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
+  (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (export "bucket" (func $bucket))
+  (export "first_nonzero" (func $first_nonzero))
+  (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
+  (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

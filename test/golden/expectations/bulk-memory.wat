@@ -1,0 +1,216 @@
+;; test/golden/fixtures/bulk-memory.wat hardened with fuel 1000000000000000.
+;; Generated: BLESS=1 npx vitest run test/golden
+(module
+  (type $t0 (func (param i32 i32 i32)))
+  (type $t1 (func))
+  (type $t2 (func (param i32) (result i32)))
+  (func $fill (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
+    (local $l3 i32)
+    global.get $__wasm_harden_depth
+    i32.const 200
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1
+      global.get $__wasm_harden_fuel
+      i64.const 4
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      local.get $p1
+      local.get $p2
+      local.set $l3
+      global.get $__wasm_harden_fuel
+      local.get $l3
+      i64.extend_i32_u
+      i64.const 1
+      i64.mul
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I3
+        unreachable
+      end
+      local.get $l3
+      memory.fill
+    end
+    global.get $__wasm_harden_depth
+    i32.const 200
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $copy (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
+    (local $l3 i32)
+    global.get $__wasm_harden_depth
+    i32.const 200
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1
+      global.get $__wasm_harden_fuel
+      i64.const 4
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      local.get $p1
+      local.get $p2
+      local.set $l3
+      global.get $__wasm_harden_fuel
+      local.get $l3
+      i64.extend_i32_u
+      i64.const 1
+      i64.mul
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I3
+        unreachable
+      end
+      local.get $l3
+      memory.copy
+    end
+    global.get $__wasm_harden_depth
+    i32.const 200
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $init (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
+    (local $l3 i32)
+    global.get $__wasm_harden_depth
+    i32.const 200
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1
+      global.get $__wasm_harden_fuel
+      i64.const 4
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      local.get $p1
+      local.get $p2
+      local.set $l3
+      global.get $__wasm_harden_fuel
+      local.get $l3
+      i64.extend_i32_u
+      i64.const 1
+      i64.mul
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I3
+        unreachable
+      end
+      local.get $l3
+      memory.init $d0
+    end
+    global.get $__wasm_harden_depth
+    i32.const 200
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $drop (type $t1)
+    global.get $__wasm_harden_depth
+    i32.const 128
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1
+      global.get $__wasm_harden_fuel
+      i64.const 1
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      data.drop $d0
+    end
+    global.get $__wasm_harden_depth
+    i32.const 128
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $load (type $t2) (param $p0 i32) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 2
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      i32.load8_u
+    end
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (memory $mem 1 16384)
+  (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
+  (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (export "mem" (memory $mem))
+  (export "fill" (func $fill))
+  (export "copy" (func $copy))
+  (export "init" (func $init))
+  (export "drop" (func $drop))
+  (export "load" (func $load))
+  (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
+  (export "__wasm_harden_depth" (global $__wasm_harden_depth))
+  (data $d0 "hello, world"))

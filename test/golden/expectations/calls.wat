@@ -1,0 +1,230 @@
+;; test/golden/fixtures/calls.wat hardened with fuel 1000000000000000.
+;; Generated: BLESS=1 npx vitest run test/golden
+(module
+  (type $t0 (func (param i32) (result i32)))
+  (type $t1 (func (param i32 i32) (result i32)))
+  (import "env" "twice" (func $env.twice (type $t0)))
+  (func $f1 (type $t0) (param $p0 i32) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      i32.const 1
+      i32.add
+    end
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $f2 (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i32)
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 5
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      local.tee $l1
+      local.get $l1
+      i32.mul
+    end
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $direct (type $t0) (param $p0 i32) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      call $f1
+      call $f1
+    end
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $host (type $t0) (param $p0 i32) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      call $env.twice
+      call $f1
+    end
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $indirect (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p1
+      local.get $p0
+      call_indirect $T0 (type $t0)
+    end
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $count (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i32)
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      block $B3
+        loop $L4
+          global.get $__wasm_harden_fuel
+          i64.const 3
+          i64.sub
+          global.set $__wasm_harden_fuel
+          global.get $__wasm_harden_fuel
+          i64.const 0
+          i64.lt_s
+          if $I5
+            unreachable
+          end
+          local.get $p0
+          i32.eqz
+          br_if $B3
+          global.get $__wasm_harden_fuel
+          i64.const 8
+          i64.sub
+          global.set $__wasm_harden_fuel
+          local.get $l1
+          call $f1
+          local.set $l1
+          local.get $p0
+          i32.const 1
+          i32.sub
+          local.set $p0
+          br $L4
+        end
+      end
+      global.get $__wasm_harden_fuel
+      i64.const 1
+      i64.sub
+      global.set $__wasm_harden_fuel
+      local.get $l1
+    end
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (table $T0 2 100000 funcref)
+  (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
+  (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (export "direct" (func $direct))
+  (export "host" (func $host))
+  (export "indirect" (func $indirect))
+  (export "count" (func $count))
+  (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
+  (export "__wasm_harden_depth" (global $__wasm_harden_depth))
+  (elem $e0 (i32.const 0) func $f1 $f2))

@@ -1,0 +1,163 @@
+;; test/golden/fixtures/grow.wat hardened with fuel 1000000000000000, limits {"memoryPages":3,"tableElements":5}.
+;; Generated: BLESS=1 npx vitest run test/golden
+(module
+  (type $t0 (func (param i32) (result i32)))
+  (type $t1 (func (result i32)))
+  (func $grow (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i32)
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 2
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      local.set $l1
+      global.get $__wasm_harden_fuel
+      local.get $l1
+      i64.extend_i32_u
+      i64.const 64
+      i64.mul
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I3
+        unreachable
+      end
+      local.get $l1
+      memory.grow
+    end
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $size (type $t1) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 136
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 1
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      memory.size
+    end
+    global.get $__wasm_harden_depth
+    i32.const 136
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $tgrow (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i32)
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      ref.null func
+      local.get $p0
+      local.set $l1
+      global.get $__wasm_harden_fuel
+      local.get $l1
+      i64.extend_i32_u
+      i64.const 1
+      i64.mul
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I3
+        unreachable
+      end
+      local.get $l1
+      table.grow $T0
+    end
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $tsize (type $t1) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 136
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 1
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      table.size $T0
+    end
+    global.get $__wasm_harden_depth
+    i32.const 136
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (table $T0 1 5 funcref)
+  (memory $mem 1 3)
+  (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
+  (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (export "mem" (memory $mem))
+  (export "grow" (func $grow))
+  (export "size" (func $size))
+  (export "tgrow" (func $tgrow))
+  (export "tsize" (func $tsize))
+  (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
+  (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

@@ -1,0 +1,129 @@
+;; test/golden/fixtures/locals.wat hardened with fuel 1000000000000000.
+;; Generated: BLESS=1 npx vitest run test/golden
+(module
+  (type $t0 (func (param i32) (result i32)))
+  (type $t1 (func))
+  (func $nolocals (type $t0) (param $p0 i32) (result i32)
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      i32.const 1
+      i32.add
+    end
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $withlocals (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i32) (local $l2 i32) (local $l3 i32) (local $l4 i64)
+    global.get $__wasm_harden_depth
+    i32.const 224
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 7
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p0
+      i32.const 1
+      i32.add
+    end
+    global.get $__wasm_harden_depth
+    i32.const 224
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $empty (type $t1)
+    global.get $__wasm_harden_depth
+    i32.const 128
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+    end
+    global.get $__wasm_harden_depth
+    i32.const 128
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $emptylocals (type $t1)
+    (local $l0 f64) (local $l1 v128)
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1
+      global.get $__wasm_harden_fuel
+      i64.const 2
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+    end
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
+  (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (export "nolocals" (func $nolocals))
+  (export "withlocals" (func $withlocals))
+  (export "empty" (func $empty))
+  (export "emptylocals" (func $emptylocals))
+  (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
+  (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

@@ -1,0 +1,143 @@
+;; test/golden/fixtures/multi-value.wat hardened with fuel 1000000000000000.
+;; Generated: BLESS=1 npx vitest run test/golden
+(module
+  (type $t0 (func (param i32 i32) (result i32 i32)))
+  (type $t1 (func (param i32) (result i32 i32)))
+  (type $t2 (func (result i32 i32)))
+  (func $swap (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32 i32)
+      global.get $__wasm_harden_fuel
+      i64.const 2
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p1
+      local.get $p0
+    end
+    global.get $__wasm_harden_depth
+    i32.const 176
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $divmod (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
+    global.get $__wasm_harden_depth
+    i32.const 184
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32 i32)
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      local.get $p1
+      i32.eqz
+      if $I3
+        global.get $__wasm_harden_fuel
+        i64.const 3
+        i64.sub
+        global.set $__wasm_harden_fuel
+        i32.const 0
+        i32.const 0
+        br $B1
+      end
+      global.get $__wasm_harden_fuel
+      i64.const 6
+      i64.sub
+      global.set $__wasm_harden_fuel
+      local.get $p0
+      local.get $p1
+      i32.div_u
+      local.get $p0
+      local.get $p1
+      i32.rem_u
+    end
+    global.get $__wasm_harden_depth
+    i32.const 184
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (func $fibpair (type $t1) (param $p0 i32) (result i32 i32)
+    (local $l1 i32) (local $l2 i32)
+    global.get $__wasm_harden_depth
+    i32.const 208
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32 i32)
+      global.get $__wasm_harden_fuel
+      i64.const 5
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      i32.const 0
+      i32.const 1
+      loop $L3 (param i32 i32) (result i32 i32)
+        global.get $__wasm_harden_fuel
+        i64.const 11
+        i64.sub
+        global.set $__wasm_harden_fuel
+        global.get $__wasm_harden_fuel
+        i64.const 0
+        i64.lt_s
+        if $I4
+          unreachable
+        end
+        local.set $l2
+        local.set $l1
+        local.get $l2
+        local.get $l1
+        local.get $l2
+        i32.add
+        local.get $p0
+        i32.const 1
+        i32.sub
+        local.tee $p0
+        br_if $L3
+      end
+    end
+    global.get $__wasm_harden_depth
+    i32.const 208
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
+  (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (export "swap" (func $swap))
+  (export "divmod" (func $divmod))
+  (export "fibpair" (func $fibpair))
+  (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
+  (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

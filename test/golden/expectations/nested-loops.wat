@@ -1,0 +1,106 @@
+;; test/golden/fixtures/nested-loops.wat hardened with fuel 1000000000000000.
+;; Generated: BLESS=1 npx vitest run test/golden
+(module
+  (type $t0 (func (param i32 i32) (result i32)))
+  (func $grid (type $t0) (param $p0 i32) (param $p1 i32) (result i32)
+    (local $l2 i32) (local $l3 i32) (local $l4 i32)
+    global.get $__wasm_harden_depth
+    i32.const 224
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1 (result i32)
+      global.get $__wasm_harden_fuel
+      i64.const 5
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      block $B3
+        loop $L4
+          global.get $__wasm_harden_fuel
+          i64.const 4
+          i64.sub
+          global.set $__wasm_harden_fuel
+          global.get $__wasm_harden_fuel
+          i64.const 0
+          i64.lt_s
+          if $I5
+            unreachable
+          end
+          local.get $l2
+          local.get $p0
+          i32.ge_u
+          br_if $B3
+          global.get $__wasm_harden_fuel
+          i64.const 4
+          i64.sub
+          global.set $__wasm_harden_fuel
+          i32.const 0
+          local.set $l3
+          block $B6
+            loop $L7
+              global.get $__wasm_harden_fuel
+              i64.const 4
+              i64.sub
+              global.set $__wasm_harden_fuel
+              global.get $__wasm_harden_fuel
+              i64.const 0
+              i64.lt_s
+              if $I8
+                unreachable
+              end
+              local.get $l3
+              local.get $p1
+              i32.ge_u
+              br_if $B6
+              global.get $__wasm_harden_fuel
+              i64.const 9
+              i64.sub
+              global.set $__wasm_harden_fuel
+              local.get $l4
+              i32.const 1
+              i32.add
+              local.set $l4
+              local.get $l3
+              i32.const 1
+              i32.add
+              local.set $l3
+              br $L7
+            end
+          end
+          global.get $__wasm_harden_fuel
+          i64.const 5
+          i64.sub
+          global.set $__wasm_harden_fuel
+          local.get $l2
+          i32.const 1
+          i32.add
+          local.set $l2
+          br $L4
+        end
+      end
+      global.get $__wasm_harden_fuel
+      i64.const 1
+      i64.sub
+      global.set $__wasm_harden_fuel
+      local.get $l4
+    end
+    global.get $__wasm_harden_depth
+    i32.const 224
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
+  (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (export "grid" (func $grid))
+  (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
+  (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

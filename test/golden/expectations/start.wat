@@ -1,0 +1,71 @@
+;; test/golden/fixtures/start.wat hardened with fuel 1000000000000000.
+;; Generated: BLESS=1 npx vitest run test/golden
+(module
+  (type $t0 (func))
+  (import "env" "n" (global $env.n i32))
+  (func $f0 (type $t0)
+    (local $l0 i32)
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.add
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_depth
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      unreachable
+    end
+    block $B1
+      global.get $__wasm_harden_fuel
+      i64.const 3
+      i64.sub
+      global.set $__wasm_harden_fuel
+      global.get $__wasm_harden_fuel
+      i64.const 0
+      i64.lt_s
+      if $I2
+        unreachable
+      end
+      block $B3
+        loop $L4
+          global.get $__wasm_harden_fuel
+          i64.const 4
+          i64.sub
+          global.set $__wasm_harden_fuel
+          global.get $__wasm_harden_fuel
+          i64.const 0
+          i64.lt_s
+          if $I5
+            unreachable
+          end
+          local.get $l0
+          global.get $env.n
+          i32.ge_s
+          br_if $B3
+          global.get $__wasm_harden_fuel
+          i64.const 9
+          i64.sub
+          global.set $__wasm_harden_fuel
+          global.get $sum
+          local.get $l0
+          i32.add
+          global.set $sum
+          local.get $l0
+          i32.const 1
+          i32.add
+          local.set $l0
+          br $L4
+        end
+      end
+    end
+    global.get $__wasm_harden_depth
+    i32.const 160
+    i32.sub
+    global.set $__wasm_harden_depth)
+  (global $sum (mut i32) (i32.const 0))
+  (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
+  (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (export "sum" (global $sum))
+  (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
+  (export "__wasm_harden_depth" (global $__wasm_harden_depth))
+  (start $f0))
