@@ -22,15 +22,19 @@
  *     br_if $l)                       br_if $l)
  *
  * Where the check goes: every segment subtracts its cost before it runs, but only the segments that start
- * a function body or a loop iteration also test for exhaustion (and trap). Everything that can repeat
+ * a function body or a loop iteration also test for exhaustion (and trap), and so does every function exit
+ * (the stack limit's epilogue carries `exitCheck`), so no call returns normally once the budget is gone. Everything that can repeat
  * passes through one of those (a loop header, or a function entry for calls and recursion), so a guest that
  * has run out can execute at most one acyclic path of one function body past zero before it traps, and the
  * charge for it has already been taken (never undercharged; the overrun is bounded statically). This halves
  * the instrumentation's size and cost (checks were 60% of the bytes). Variable charges always check, so a
  * bulk operation never starts without its fuel.
  *
- * Variable costs are charged right before the instruction, from its length operand (on top of the stack),
- * into a scratch i32 local:  local.set $n  ($fuel -= u64(n) × unit, then the same check)  local.get $n.
+ * Variable costs are charged right before the instruction (after the segment's own charge), from its
+ * length operand (on top of the stack), through a scratch i32 *global*, so that no function gains a local
+ * (a function may already have the most locals V8 allows):
+ *   global.set $n   $fuel -= u64($n) × unit, then the same check   global.get $n
+ * Nothing runs between the set and the get, so the scratch global needs no saving across calls.
  * That covers memory.fill/copy/init (per byte), table.fill/copy/init (per element), memory.grow (per page)
  * and table.grow (per element): a 4 GiB memory.fill is refused before it starts.
  *
@@ -52,8 +56,8 @@ import { ByteWriter } from './byte-writer.js';
 export interface FuelContext {
   costs: CostTable;
   fuelGlobal: number;
-  /** number of parameters (scratch locals go after parameters and declared locals) */
-  paramCount: number;
+  /** the scratch i32 global of variable charges */
+  scratchGlobal: number;
 }
 
 export interface FuelPlan {
@@ -61,12 +65,11 @@ export interface FuelPlan {
   points: number;
   /** the cost of executing every instruction of the body once, plus its locals */
   staticCost: number;
-  /** whether the plan uses the scratch i32 local (`paramCount + localCount`) */
-  usesScratch: boolean;
 }
 
-/** Edit order at one offset: the stack limit's prologue first, then fuel. */
+/** Edit order at one offset: the stack limit's prologue first, then fuel, then variable charges. */
 export const FUEL_ORDER = 10;
+export const VARIABLE_ORDER = 11;
 
 const INDEX = {
   loop: lookupOp(0, 0x03)!.index,
@@ -95,11 +98,18 @@ export function fixedCharge(fuel: number, cost: number): Uint8Array {
 /** Charges `unit` × the i32 on top of the stack, keeping it there. */
 export function variableCharge(fuel: number, scratch: number, unit: number): Uint8Array {
   const w = new ByteWriter(32);
-  w.byte(0x21).u32(scratch); // local.set $n
-  w.byte(0x23).u32(fuel).byte(0x20).u32(scratch).byte(0xad); // global.get $fuel, local.get $n, i64.extend_i32_u
+  w.byte(0x24).u32(scratch); // global.set $n
+  w.byte(0x23).u32(fuel).byte(0x23).u32(scratch).byte(0xad); // global.get $fuel, global.get $n, i64.extend_i32_u
   w.byte(0x42).s64(BigInt(unit)).byte(0x7e).byte(0x7d).byte(0x24).u32(fuel); // i64.const unit, i64.mul, i64.sub, global.set
   check(w, fuel);
-  w.byte(0x20).u32(scratch); // local.get $n
+  w.byte(0x23).u32(scratch); // global.get $n
+  return w.toBytes();
+}
+
+/** The test at every function exit (in the stack limit's epilogue): no call returns once exhausted. */
+export function exitCheck(fuel: number): Uint8Array {
+  const w = new ByteWriter(16);
+  check(w, fuel);
   return w.toBytes();
 }
 
@@ -110,11 +120,10 @@ const TABLE_GROW = 0x0f;
 
 export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext, edits: BodyEdits): FuelPlan {
   const { costs, fuelGlobal } = ctx;
-  const scratch = ctx.paramCount + body.localCount;
+  const scratch = ctx.scratchGlobal;
   const r = new Reader(bytes, body.codeStart, body.end);
   let points = 0;
   let staticCost = body.localCount * costs.local;
-  let usesScratch = false;
   let segStart = body.codeStart;
   let segCost = body.localCount * costs.local;
   let depth = 0;
@@ -157,7 +166,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
         case 0x0b: // end
           if (depth === 0) {
             flush(r.pos);
-            return { points, staticCost, usesScratch };
+            return { points, staticCost };
           }
           depth--;
           flush(r.pos);
@@ -171,8 +180,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           break;
         case 0x40: // memory.grow: per page requested
           if (costs.memoryGrowPage > 0) {
-            edits.insert(at, variableCharge(fuelGlobal, scratch, costs.memoryGrowPage), FUEL_ORDER);
-            usesScratch = true;
+            edits.insert(at, variableCharge(fuelGlobal, scratch, costs.memoryGrowPage), VARIABLE_ORDER);
             points++;
           }
           break;
@@ -186,8 +194,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
             ? costs.tableGrowElement
             : 0;
       if (unit > 0) {
-        edits.insert(at, variableCharge(fuelGlobal, scratch, unit), FUEL_ORDER);
-        usesScratch = true;
+        edits.insert(at, variableCharge(fuelGlobal, scratch, unit), VARIABLE_ORDER);
         points++;
       }
     }

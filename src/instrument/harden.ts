@@ -19,7 +19,8 @@
  */
 
 import { ExternKindCode } from '../binary/module-info.js';
-import { WasmHardenError, type Issue } from '../issues.js';
+import { WasmHardenError, specText, type Issue } from '../issues.js';
+import { V8_LIMITS } from '../limits.js';
 import { normalizePolicy, policies, type Policy, type PolicyInput } from '../policy.js';
 import { validateWith } from '../validate/validate.js';
 import { assertValidModule, withBinaryenModule } from './binaryen-host.js';
@@ -97,6 +98,16 @@ export async function tryHarden(
   // 2. rewrite
   const caps = planCaps(info, policy);
   const rewritten = rewriteModule(info, { policy, costs, stackLimit, caps, fuel: policy.fuel });
+  if (rewritten.oversize.length > 0)
+    return {
+      ok: false,
+      issues: rewritten.oversize.map((o) => ({
+        code: 'forbidden.limit.body-bytes' as const,
+        message: `${specText('forbidden.limit.body-bytes')}: hardened, code[${o.index}] would be ${o.size} bytes, above V8's limit of ${V8_LIMITS.bodyBytes}`,
+        offset: o.offset,
+        path: `code[${o.index}]`,
+      })),
+    };
   const out = rewritten.bytes;
   const t2 = performance.now();
 

@@ -5,13 +5,13 @@
  *   type      + one `[] -> results` type per distinct multi-value result list the stack wrapper needs
  *   table     maxima capped (src/instrument/caps.ts)
  *   memory    maxima capped
- *   global    + $fuel (mut i64, initialised to the budget) and $depth (mut i32, 0), after every existing
- *             global, so no index moves
+ *   global    + $fuel (mut i64, initialised to the budget), $depth (mut i32, 0) and $n (mut i32, the
+ *             scratch of variable charges), after every existing global, so no index moves
  *   export    + `__wasm_harden_fuel` and `__wasm_harden_depth` (in the reserved namespace, which guests can
  *             neither import nor export), so any loader can run the module unchanged and a host can read and
  *             refill the budget
- *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts), with one scratch
- *             i32 local appended where a pass needs it
+ *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts); no local is
+ *             added. A body that would outgrow V8's function size limit is reported, not emitted.
  * Sections that do not exist are created in their place; custom sections stay where they were. Nothing is
  * renumbered: new types, globals and locals all go after the existing ones.
  */
@@ -23,7 +23,8 @@ import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
-import { planFuel } from './fuel.js';
+import { exitCheck, planFuel } from './fuel.js';
+import { V8_LIMITS } from '../limits.js';
 import { frameWeight, planStackLimit } from './stack-limit.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
@@ -38,8 +39,18 @@ export interface RewriteOptions {
   fuel: bigint;
 }
 
+export interface OversizeBody {
+  /** index among the defined functions */
+  index: number;
+  /** the body's offset in the input */
+  offset: number;
+  size: number;
+}
+
 export interface RewriteResult {
   bytes: Uint8Array;
+  /** bodies that instrumentation would make larger than V8 accepts (the module must be rejected) */
+  oversize: OversizeBody[];
   fuelGlobal: number;
   depthGlobal: number;
   meteringPoints: number;
@@ -68,6 +79,9 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const bytes = info.bytes;
   const fuelGlobal = info.allGlobals.length;
   const depthGlobal = fuelGlobal + 1;
+  const scratchGlobal = fuelGlobal + 2;
+  const exitCheckBytes = exitCheck(fuelGlobal);
+  const oversize: OversizeBody[] = [];
 
   // multi-value wrappers need a type index for `[] -> results`: reuse one if the module has it
   const extraTypes: Uint8Array[] = [];
@@ -101,12 +115,13 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   info.codes.forEach((fb, i) => {
     const type = info.types[info.functions[i]!]!;
     const edits = new BodyEdits();
-    const fuel = planFuel(bytes, fb, { costs: opts.costs, fuelGlobal, paramCount: type.params.length }, edits);
+    const fuel = planFuel(bytes, fb, { costs: opts.costs, fuelGlobal, scratchGlobal }, edits);
     planStackLimit(
       bytes,
       fb,
       {
         depthGlobal,
+        exitCheck: exitCheckBytes,
         limit: opts.stackLimit,
         weight: frameWeight(type.params.length, fb.localCount, fb.maxStackHeight),
         blockType: blockTypeFor(type.results),
@@ -116,13 +131,9 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     meteringPoints += fuel.points;
     staticCost.push(fuel.staticCost);
     body.length = 0;
-    // locals: the original vector, plus one scratch i32 when a pass uses it
-    if (fuel.usesScratch) {
-      const r = new Reader(bytes, fb.start, fb.codeStart);
-      const n = r.u32();
-      body.u32(n + 1).range(bytes, r.pos, fb.codeStart).u32(1).byte(0x7f);
-    } else body.range(bytes, fb.start, fb.codeStart);
+    body.range(bytes, fb.start, fb.codeStart); // the locals, unchanged
     applyEdits(bytes, fb.codeStart, fb.end, edits, body);
+    if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: i, offset: fb.start, size: body.length });
     code.u32(body.length).bytes(body.finish());
   });
 
@@ -149,10 +160,11 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     wroteGlobal = true;
     const w = new ByteWriter();
     const existing = s === undefined ? { count: 0, start: 0 } : afterCount(bytes, s);
-    w.u32(existing.count + 2);
+    w.u32(existing.count + 3);
     if (s !== undefined) w.range(bytes, existing.start, s.end);
     w.byte(0x7e).byte(0x01).byte(0x42).s64(opts.fuel).byte(0x0b); // $fuel: mut i64 = budget
     w.byte(0x7f).byte(0x01).byte(0x41).byte(0x00).byte(0x0b); // $depth: mut i32 = 0
+    w.byte(0x7f).byte(0x01).byte(0x41).byte(0x00).byte(0x0b); // $n: mut i32 = 0 (scratch)
     out.section(SectionId.Global, w);
   };
   const writeExport = (s: Section | undefined) => {
@@ -209,5 +221,5 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     }
   }
   catchUp(Number.MAX_SAFE_INTEGER);
-  return { bytes: out.toBytes(), fuelGlobal, depthGlobal, meteringPoints, staticCost };
+  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost };
 }

@@ -18,7 +18,8 @@
  *                                       ...
  *                                       br k          ;; was `return`; k = the wrapper's depth here
  *                                       ...)
- *                                     global.get $depth  i32.const W  i32.sub  global.set $depth)
+ *                                     global.get $depth  i32.const W  i32.sub  global.set $depth
+ *                                     (fuel's exit check: if ($fuel < 0) unreachable))
  *
  * Weight W = FRAME_BASE + LOCAL_WEIGHT × (parameters + locals) + SLOT_WEIGHT × (the operand stack's greatest
  * height, which the validator measures), in bytes of a notional stack, so that frames with many locals or
@@ -47,6 +48,8 @@ export function frameWeight(paramCount: number, localCount: number, maxStackHeig
 
 export interface StackContext {
   depthGlobal: number;
+  /** appended to the epilogue (fuel's exit check), or empty */
+  exitCheck: ArrayLike<number>;
   limit: number;
   weight: number;
   /** the encoded block type of the wrapper (the function's results) */
@@ -80,8 +83,9 @@ export function planStackLimit(bytes: Uint8Array, body: FunctionBody, ctx: Stack
       case 0x0b:
         if (depth === 0) {
           // the original final `end` now closes the wrapper; the epilogue and a new final `end` follow
-          const epilogue = new ByteWriter(16);
-          epilogue.byte(0x23).u32(d).byte(0x41).s32(weight).byte(0x6b).byte(0x24).u32(d).byte(0x0b);
+          const epilogue = new ByteWriter(32);
+          epilogue.byte(0x23).u32(d).byte(0x41).s32(weight).byte(0x6b).byte(0x24).u32(d);
+          epilogue.bytes(ctx.exitCheck).byte(0x0b);
           edits.insert(r.pos, epilogue.toBytes(), STACK_ORDER);
           return;
         }

@@ -64,7 +64,13 @@
     global.get $__wasm_harden_depth
     i32.const 160
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I5
+      unreachable
+    end)
   (func $first_nonzero (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
     global.get $__wasm_harden_depth
     i32.const 176
@@ -102,9 +108,16 @@
     global.get $__wasm_harden_depth
     i32.const 176
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (global $g2 (mut i32) (i32.const 0))
   (export "bucket" (func $bucket))
   (export "first_nonzero" (func $first_nonzero))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))

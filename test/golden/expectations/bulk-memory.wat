@@ -5,7 +5,6 @@
   (type $t1 (func))
   (type $t2 (func (param i32) (result i32)))
   (func $fill (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
-    (local $l3 i32)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -30,9 +29,9 @@
       local.get $p0
       local.get $p1
       local.get $p2
-      local.set $l3
+      global.set $g2
       global.get $__wasm_harden_fuel
-      local.get $l3
+      global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
@@ -44,15 +43,20 @@
       if $I3
         unreachable
       end
-      local.get $l3
+      global.get $g2
       memory.fill
     end
     global.get $__wasm_harden_depth
     i32.const 200
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $copy (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
-    (local $l3 i32)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -77,9 +81,9 @@
       local.get $p0
       local.get $p1
       local.get $p2
-      local.set $l3
+      global.set $g2
       global.get $__wasm_harden_fuel
-      local.get $l3
+      global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
@@ -91,15 +95,20 @@
       if $I3
         unreachable
       end
-      local.get $l3
+      global.get $g2
       memory.copy
     end
     global.get $__wasm_harden_depth
     i32.const 200
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $init (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
-    (local $l3 i32)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -124,9 +133,9 @@
       local.get $p0
       local.get $p1
       local.get $p2
-      local.set $l3
+      global.set $g2
       global.get $__wasm_harden_fuel
-      local.get $l3
+      global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
@@ -138,13 +147,19 @@
       if $I3
         unreachable
       end
-      local.get $l3
+      global.get $g2
       memory.init $d0
     end
     global.get $__wasm_harden_depth
     i32.const 200
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $drop (type $t1)
     global.get $__wasm_harden_depth
     i32.const 128
@@ -172,7 +187,13 @@
     global.get $__wasm_harden_depth
     i32.const 128
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $load (type $t2) (param $p0 i32) (result i32)
     global.get $__wasm_harden_depth
     i32.const 152
@@ -201,10 +222,17 @@
     global.get $__wasm_harden_depth
     i32.const 152
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (memory $mem 1 16384)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (global $g2 (mut i32) (i32.const 0))
   (export "mem" (memory $mem))
   (export "fill" (func $fill))
   (export "copy" (func $copy))

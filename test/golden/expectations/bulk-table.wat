@@ -33,7 +33,13 @@
     global.get $__wasm_harden_depth
     i32.const 136
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $f1 (type $t0) (result i32)
     global.get $__wasm_harden_depth
     i32.const 136
@@ -61,7 +67,13 @@
     global.get $__wasm_harden_depth
     i32.const 136
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $f2 (type $t0) (result i32)
     global.get $__wasm_harden_depth
     i32.const 136
@@ -89,9 +101,14 @@
     global.get $__wasm_harden_depth
     i32.const 136
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $init (type $t1) (param $p0 i32) (param $p1 i32) (param $p2 i32)
-    (local $l3 i32)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -116,9 +133,9 @@
       local.get $p0
       local.get $p1
       local.get $p2
-      local.set $l3
+      global.set $g2
       global.get $__wasm_harden_fuel
-      local.get $l3
+      global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
@@ -130,15 +147,20 @@
       if $I3
         unreachable
       end
-      local.get $l3
+      global.get $g2
       table.init $T0 $e0
     end
     global.get $__wasm_harden_depth
     i32.const 200
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $copy (type $t1) (param $p0 i32) (param $p1 i32) (param $p2 i32)
-    (local $l3 i32)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -163,9 +185,9 @@
       local.get $p0
       local.get $p1
       local.get $p2
-      local.set $l3
+      global.set $g2
       global.get $__wasm_harden_fuel
-      local.get $l3
+      global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
@@ -177,15 +199,20 @@
       if $I3
         unreachable
       end
-      local.get $l3
+      global.get $g2
       table.copy $T0 $T0
     end
     global.get $__wasm_harden_depth
     i32.const 200
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $fill (type $t2) (param $p0 i32) (param $p1 i32)
-    (local $l2 i32)
     global.get $__wasm_harden_depth
     i32.const 184
     i32.add
@@ -210,9 +237,9 @@
       local.get $p0
       ref.null func
       local.get $p1
-      local.set $l2
+      global.set $g2
       global.get $__wasm_harden_fuel
-      local.get $l2
+      global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
@@ -224,13 +251,19 @@
       if $I3
         unreachable
       end
-      local.get $l2
+      global.get $g2
       table.fill $T0
     end
     global.get $__wasm_harden_depth
     i32.const 184
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $drop (type $t3)
     global.get $__wasm_harden_depth
     i32.const 128
@@ -258,7 +291,13 @@
     global.get $__wasm_harden_depth
     i32.const 128
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $size (type $t0) (result i32)
     global.get $__wasm_harden_depth
     i32.const 136
@@ -286,7 +325,13 @@
     global.get $__wasm_harden_depth
     i32.const 136
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $isnull (type $t4) (param $p0 i32) (result i32)
     global.get $__wasm_harden_depth
     i32.const 152
@@ -316,7 +361,13 @@
     global.get $__wasm_harden_depth
     i32.const 152
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $call (type $t4) (param $p0 i32) (result i32)
     global.get $__wasm_harden_depth
     i32.const 152
@@ -345,10 +396,17 @@
     global.get $__wasm_harden_depth
     i32.const 152
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (table $T0 8 100000 funcref)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (global $g2 (mut i32) (i32.const 0))
   (export "init" (func $init))
   (export "copy" (func $copy))
   (export "fill" (func $fill))

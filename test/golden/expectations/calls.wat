@@ -33,7 +33,13 @@
     global.get $__wasm_harden_depth
     i32.const 160
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $f2 (type $t0) (param $p0 i32) (result i32)
     (local $l1 i32)
     global.get $__wasm_harden_depth
@@ -65,7 +71,13 @@
     global.get $__wasm_harden_depth
     i32.const 176
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $direct (type $t0) (param $p0 i32) (result i32)
     global.get $__wasm_harden_depth
     i32.const 152
@@ -95,7 +107,13 @@
     global.get $__wasm_harden_depth
     i32.const 152
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $host (type $t0) (param $p0 i32) (result i32)
     global.get $__wasm_harden_depth
     i32.const 152
@@ -125,7 +143,13 @@
     global.get $__wasm_harden_depth
     i32.const 152
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $indirect (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
     global.get $__wasm_harden_depth
     i32.const 176
@@ -155,7 +179,13 @@
     global.get $__wasm_harden_depth
     i32.const 176
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $count (type $t0) (param $p0 i32) (result i32)
     (local $l1 i32)
     global.get $__wasm_harden_depth
@@ -217,10 +247,17 @@
     global.get $__wasm_harden_depth
     i32.const 176
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I6
+      unreachable
+    end)
   (table $T0 2 100000 funcref)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (global $g2 (mut i32) (i32.const 0))
   (export "direct" (func $direct))
   (export "host" (func $host))
   (export "indirect" (func $indirect))

@@ -4,7 +4,6 @@
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (result i32)))
   (func $grow (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32)
     global.get $__wasm_harden_depth
     i32.const 152
     i32.add
@@ -27,9 +26,9 @@
         unreachable
       end
       local.get $p0
-      local.set $l1
+      global.set $g2
       global.get $__wasm_harden_fuel
-      local.get $l1
+      global.get $g2
       i64.extend_i32_u
       i64.const 64
       i64.mul
@@ -41,13 +40,19 @@
       if $I3
         unreachable
       end
-      local.get $l1
+      global.get $g2
       memory.grow
     end
     global.get $__wasm_harden_depth
     i32.const 152
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $size (type $t1) (result i32)
     global.get $__wasm_harden_depth
     i32.const 136
@@ -75,9 +80,14 @@
     global.get $__wasm_harden_depth
     i32.const 136
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $tgrow (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -101,9 +111,9 @@
       end
       ref.null func
       local.get $p0
-      local.set $l1
+      global.set $g2
       global.get $__wasm_harden_fuel
-      local.get $l1
+      global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
@@ -115,13 +125,19 @@
       if $I3
         unreachable
       end
-      local.get $l1
+      global.get $g2
       table.grow $T0
     end
     global.get $__wasm_harden_depth
     i32.const 160
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $tsize (type $t1) (result i32)
     global.get $__wasm_harden_depth
     i32.const 136
@@ -149,11 +165,18 @@
     global.get $__wasm_harden_depth
     i32.const 136
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (table $T0 1 5 funcref)
   (memory $mem 1 3)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (global $g2 (mut i32) (i32.const 0))
   (export "mem" (memory $mem))
   (export "grow" (func $grow))
   (export "size" (func $size))

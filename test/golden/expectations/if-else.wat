@@ -46,7 +46,13 @@
     global.get $__wasm_harden_depth
     i32.const 160
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $clamp (type $t0) (param $p0 i32) (result i32)
     global.get $__wasm_harden_depth
     i32.const 160
@@ -89,9 +95,16 @@
     global.get $__wasm_harden_depth
     i32.const 160
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (global $g2 (mut i32) (i32.const 0))
   (export "abs" (func $abs))
   (export "clamp" (func $clamp))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))

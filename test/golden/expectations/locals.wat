@@ -32,7 +32,13 @@
     global.get $__wasm_harden_depth
     i32.const 160
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $withlocals (type $t0) (param $p0 i32) (result i32)
     (local $l1 i32) (local $l2 i32) (local $l3 i32) (local $l4 i64)
     global.get $__wasm_harden_depth
@@ -63,7 +69,13 @@
     global.get $__wasm_harden_depth
     i32.const 224
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $empty (type $t1)
     global.get $__wasm_harden_depth
     i32.const 128
@@ -90,7 +102,13 @@
     global.get $__wasm_harden_depth
     i32.const 128
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $emptylocals (type $t1)
     (local $l0 f64) (local $l1 v128)
     global.get $__wasm_harden_depth
@@ -118,9 +136,16 @@
     global.get $__wasm_harden_depth
     i32.const 160
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (global $g2 (mut i32) (i32.const 0))
   (export "nolocals" (func $nolocals))
   (export "withlocals" (func $withlocals))
   (export "empty" (func $empty))

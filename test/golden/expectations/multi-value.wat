@@ -32,7 +32,13 @@
     global.get $__wasm_harden_depth
     i32.const 176
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
   (func $divmod (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
     global.get $__wasm_harden_depth
     i32.const 184
@@ -80,7 +86,13 @@
     global.get $__wasm_harden_depth
     i32.const 184
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
   (func $fibpair (type $t1) (param $p0 i32) (result i32 i32)
     (local $l1 i32) (local $l2 i32)
     global.get $__wasm_harden_depth
@@ -133,9 +145,16 @@
     global.get $__wasm_harden_depth
     i32.const 208
     i32.sub
-    global.set $__wasm_harden_depth)
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I5
+      unreachable
+    end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
+  (global $g2 (mut i32) (i32.const 0))
   (export "swap" (func $swap))
   (export "divmod" (func $divmod))
   (export "fibpair" (func $fibpair))
