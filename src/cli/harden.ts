@@ -10,7 +10,7 @@
 
 import { rename, writeFile } from 'node:fs/promises';
 import { tryHarden } from '../instrument/harden.js';
-import { parseFuel } from '../policy.js';
+import { normalizePolicy, parseFuel } from '../policy.js';
 import { loadModule, loadPolicy, describeError, reportRejected } from './check.js';
 import { EXIT, UsageError, type Command, type Io, type ParsedArgs } from './command.js';
 import { formatPolicyIssue, toJSON } from './format.js';
@@ -59,7 +59,8 @@ async function runHarden(args: ParsedArgs, io: Io): Promise<number> {
     return EXIT.usage;
   }
 
-  const result = await tryHarden(mod.bytes, fuel === undefined ? loaded.policy : { ...policyInputOf(loaded.policy), fuel });
+  // --fuel overrides the budget only: merged over the loaded policy, which keeps every other option
+  const result = await tryHarden(mod.bytes, fuel === undefined ? loaded.policy : normalizePolicy({ fuel }, loaded.policy));
   if (!result.ok) return reportRejected(file, result.issues, json, io);
 
   const tmp = `${output}.tmp-${process.pid}`;
@@ -84,7 +85,3 @@ async function runHarden(args: ParsedArgs, io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-/** A normalised policy as a plain input, so one option can be overridden and the result normalised again. */
-function policyInputOf(p: import('../policy.js').Policy) {
-  return { features: p.features, limits: { ...p.limits }, imports: p.imports, reservedNamespace: p.reservedNamespace, allowStart: p.allowStart, fuel: p.fuel };
-}

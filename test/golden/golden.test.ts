@@ -426,9 +426,13 @@ function fixtureText(name: string): string {
   return readFileSync(join(FIXTURES, `${name}.wat`), 'utf8');
 }
 
+/** The goldens pin their stack limit, so that a change of the default does not move their expectations. */
+const GOLDEN_STACK_LIMIT = 262_144;
+
 function policyFor(spec: FixtureSpec, bytes: Uint8Array, fuel: bigint = GOLDEN_FUEL): PolicyInput {
   const imports: AllowedImport[] = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => ({ module: i.module, name: i.name }));
-  return spec.limits === undefined ? { fuel, imports } : { fuel, imports, limits: spec.limits };
+  const base = { fuel, imports, stackLimit: GOLDEN_STACK_LIMIT };
+  return spec.limits === undefined ? base : { ...base, limits: spec.limits };
 }
 
 const prepared = new Map<string, Promise<{ original: Uint8Array; hardened: HardenedModule }>>();
@@ -581,7 +585,7 @@ describe('start fixture: the start function is metered from the embedded budget'
 describe('recursion fixture: the stack limit', () => {
   // Frame weight of $sum (stack-limit.ts): FRAME_BASE 128 + LOCAL_WEIGHT 16 × (1 parameter + 0 locals)
   // + SLOT_WEIGHT 8 × 3 (the greatest operand stack height: n, n, 1 before i32.sub) = 168 notional bytes;
-  // default limit 256 KiB = 262144. sum(n) uses n + 1 frames; frame k raises the depth to 168k and traps
+  // the goldens' limit (GOLDEN_STACK_LIMIT) 256 KiB = 262144. sum(n) uses n + 1 frames; frame k raises the depth to 168k and traps
   // when 168k > 262144, i.e. k ≥ 1561. So sum(1559) (1560 frames) runs, sum(1560) (1561 frames) overflows.
   // Fuel at the overflow: frames 1..1560 each pay their entry (3) and the segment before the call (6);
   // frame 1561 traps in its prologue, before its first charge: 1560 × 9 = 14040.
