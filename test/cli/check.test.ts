@@ -5,7 +5,7 @@
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -252,5 +252,49 @@ describe('check: I/O and policy errors exit 2', () => {
     expect(b.stderr).toMatch(/cannot read policy file .*ENOENT/);
     expectNoStack(a);
     expectNoStack(b);
+  });
+});
+
+// `harden` shares this file's build of dist/ and its fixtures (the CLI tests must not race on dist/).
+describe('wasm-harden harden', () => {
+  it('hardens sql-wasm.wasm: exit 0, the output validates, carries the budget, and is what the API gives', async () => {
+    const out = file('sql-hardened.wasm');
+    const r = cli('harden', SQL_WASM, '-o', out, '--fuel', '123456789');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/sql-wasm\.wasm → .*sql-hardened\.wasm: [\d,]+ bytes \(\+[\d,]+\), [\d,]+ metering points, fuel 123456789/);
+    const bytes = readFileSync(out);
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const { harden } = await import('../../src/instrument/harden.js');
+    const { normalizePolicy } = await import('../../src/policy.js');
+    const { CHECK_DEFAULT_POLICY } = await import('../../src/cli/check.js');
+    const api = await harden(readFileSync(SQL_WASM), normalizePolicy({ fuel: 123456789 }, CHECK_DEFAULT_POLICY));
+    expect(Buffer.from(api.bytes).equals(bytes)).toBe(true);
+  });
+  it('--json prints the report; --fuel keeps the policy file\'s other options', () => {
+    writeFileSync(file('policy-stack.json'), JSON.stringify({ stackLimit: 65536, costs: { memoryByte: 2 } }));
+    const r = cli('harden', SQL_WASM, '-o', file('sql-h2.wasm'), '--policy', file('policy-stack.json'), '--fuel', '5', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { ok: boolean; report: { fuel: { budget: string }; stack: { limit: number } } };
+    expect(json.ok).toBe(true);
+    expect(json.report.fuel.budget).toBe('5');
+    expect(json.report.stack.limit).toBe(65536);
+  });
+  it('rejects as check does: exit 1, the same issue lines, and no output file', () => {
+    const out = file('never.wasm');
+    const r = cli('harden', file('truncated.wasm'), '-o', out);
+    expect(r.status).toBe(1);
+    expect(r.stdout.split('\n')[0]).toMatch(ISSUE_LINE);
+    expect(r.stdout).toBe(cli('check', file('truncated.wasm')).stdout);
+    expect(existsSync(out)).toBe(false);
+    expectNoStack(r);
+  });
+  it('usage and I/O errors exit 2', () => {
+    expect(cli('harden', SQL_WASM).status).toBe(2); // no -o
+    expect(cli('harden', SQL_WASM, '-o', file('x.wasm'), '--fuel', '-3').status).toBe(2);
+    expect(cli('harden', SQL_WASM, '-o', file('x.wasm'), '--fuel', '9223372036854775808').status).toBe(2);
+    expect(cli('harden', file('missing.wasm'), '-o', file('x.wasm')).status).toBe(2);
+    const unwritable = cli('harden', SQL_WASM, '-o', join(file('a-directory'), 'no', 'such', 'dir', 'x.wasm'));
+    expect(unwritable.status).toBe(2);
+    expectNoStack(unwritable);
   });
 });
