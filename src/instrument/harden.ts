@@ -19,6 +19,7 @@
  */
 
 import { ExternKindCode } from '../binary/module-info.js';
+import { Reader } from '../binary/reader.js';
 import { WasmHardenError, specText, type Issue } from '../issues.js';
 import { V8_LIMITS } from '../limits.js';
 import { normalizePolicy, policies, type Policy, type PolicyInput } from '../policy.js';
@@ -129,6 +130,12 @@ export async function tryHarden(
   const depthExport = o.exports.find((e) => e.name === DEPTH_EXPORT);
   if (fuelExport?.kind !== ExternKindCode.Global || fuelExport.index !== rewritten.fuelGlobal || depthExport?.index !== rewritten.depthGlobal)
     return { ok: false, issues: internal('the fuel and depth globals are not exported as planned') };
+  // the fuel global is a mutable i64 initialised to exactly the budget (i64.const <budget> end)
+  const fuelDef = o.globals[rewritten.fuelGlobal - o.importedGlobals];
+  if (fuelDef === undefined || fuelDef.type.valType !== 0x7e || !fuelDef.type.mutable || out[fuelDef.init.start] !== 0x42)
+    return { ok: false, issues: internal('the fuel global is not a mutable i64 constant') };
+  if (new Reader(out, fuelDef.init.start + 1, fuelDef.init.end).s64() !== policy.fuel)
+    return { ok: false, issues: internal('the fuel global does not start at the budget') };
   const t3 = performance.now();
 
   // 4. binaryen: an independent validator (a failure here is ours, never the guest's)
