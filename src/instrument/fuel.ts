@@ -38,6 +38,13 @@
  * That covers memory.fill/copy/init (per byte), table.fill/copy/init (per element), memory.grow (per page)
  * and table.grow (per element): a 4 GiB memory.fill is refused before it starts.
  *
+ * Fuel in a local: inside a function, charges read the fuel from an i64 local (`$f`, appended after the
+ * function's own locals) and write it through to the global (`local.tee $f  global.set $fuel`), so the
+ * global is exact at every instant (a trap never loses a charge, and the host always reads the truth)
+ * while the dependency chain from one charge to the next stays in a register. `$f` is loaded at entry and
+ * reloaded after every call (the callee charged the global). A function already at V8's 50,000-locals
+ * limit keeps charging the global directly.
+ *
  * The function's locals are charged in its first segment (`CostTable.local` each, per call).
  *
  * Known limits: the charge sequence costs about 10 instructions per segment (issue 6 caches fuel in a
@@ -48,7 +55,6 @@
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
 import { Reader } from '../binary/reader.js';
 import type { FunctionBody } from '../binary/module-info.js';
-import { lookupOp } from '../binary/opcodes.js';
 import type { CostTable } from './cost-model.js';
 import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
@@ -58,6 +64,11 @@ export interface FuelContext {
   fuelGlobal: number;
   /** the scratch i32 global of variable charges */
   scratchGlobal: number;
+  /**
+   * An i64 local that caches the fuel inside this function (see "Fuel in a local"), or undefined to charge
+   * the global directly (a function already at V8's locals limit cannot have one more).
+   */
+  fuelLocal: number | undefined;
 }
 
 export interface FuelPlan {
@@ -68,48 +79,84 @@ export interface FuelPlan {
 }
 
 /** Edit order at one offset: the stack limit's prologue first, then fuel, then variable charges. */
+export const LOAD_ORDER = 5;
+export const RELOAD_ORDER = 9;
 export const FUEL_ORDER = 10;
 export const VARIABLE_ORDER = 11;
 
-const INDEX = {
-  loop: lookupOp(0, 0x03)!.index,
-};
-void INDEX;
+/**
+ * How charges read and write the fuel: from the global itself, or from a local copy that every charge
+ * writes through to the global (so the global is exact at every instant, and a trap never loses a charge),
+ * loaded at function entry and reloaded after every call (the callee charged the global).
+ */
+class Charger {
+  constructor(
+    readonly fuel: number,
+    readonly local: number | undefined,
+  ) {}
 
-/** The check that follows every charge: if ($fuel < 0) unreachable. */
-function check(w: ByteWriter, fuel: number): void {
-  w.byte(0x23).u32(fuel).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
-}
+  /** pushes the fuel */
+  private read(w: ByteWriter): void {
+    if (this.local === undefined) w.byte(0x23).u32(this.fuel);
+    else w.byte(0x20).u32(this.local);
+  }
 
-/** $fuel -= cost, without the test (see "Where the check goes"). */
-export function subtractOnly(fuel: number, cost: number): Uint8Array {
-  const w = new ByteWriter(16);
-  w.byte(0x23).u32(fuel).byte(0x42).s64(BigInt(cost)).byte(0x7d).byte(0x24).u32(fuel);
-  return w.toBytes();
-}
+  /** pops the new fuel into the global (and the local) */
+  private write(w: ByteWriter): void {
+    if (this.local !== undefined) w.byte(0x22).u32(this.local); // local.tee
+    w.byte(0x24).u32(this.fuel);
+  }
 
-export function fixedCharge(fuel: number, cost: number): Uint8Array {
-  const w = new ByteWriter(32);
-  w.byte(0x23).u32(fuel).byte(0x42).s64(BigInt(cost)).byte(0x7d).byte(0x24).u32(fuel);
-  check(w, fuel);
-  return w.toBytes();
-}
+  /** if (fuel < 0) unreachable */
+  check(w: ByteWriter): void {
+    this.read(w);
+    w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+  }
 
-/** Charges `unit` × the i32 on top of the stack, keeping it there. */
-export function variableCharge(fuel: number, scratch: number, unit: number): Uint8Array {
-  const w = new ByteWriter(32);
-  w.byte(0x24).u32(scratch); // global.set $n
-  w.byte(0x23).u32(fuel).byte(0x23).u32(scratch).byte(0xad); // global.get $fuel, global.get $n, i64.extend_i32_u
-  w.byte(0x42).s64(BigInt(unit)).byte(0x7e).byte(0x7d).byte(0x24).u32(fuel); // i64.const unit, i64.mul, i64.sub, global.set
-  check(w, fuel);
-  w.byte(0x23).u32(scratch); // global.get $n
-  return w.toBytes();
+  /** fuel -= cost, without the test (see "Where the check goes") */
+  subtract(cost: number): Uint8Array {
+    const w = new ByteWriter(16);
+    this.read(w);
+    w.byte(0x42).s64(BigInt(cost)).byte(0x7d);
+    this.write(w);
+    return w.toBytes();
+  }
+
+  /** fuel -= cost, then the test */
+  charge(cost: number): Uint8Array {
+    const w = new ByteWriter(32);
+    this.read(w);
+    w.byte(0x42).s64(BigInt(cost)).byte(0x7d);
+    this.write(w);
+    this.check(w);
+    return w.toBytes();
+  }
+
+  /** charges `unit` × the i32 on top of the stack, keeping it there, through the scratch global */
+  variable(scratch: number, unit: number): Uint8Array {
+    const w = new ByteWriter(32);
+    w.byte(0x24).u32(scratch); // global.set $n
+    this.read(w);
+    w.byte(0x23).u32(scratch).byte(0xad); // global.get $n, i64.extend_i32_u
+    w.byte(0x42).s64(BigInt(unit)).byte(0x7e).byte(0x7d); // i64.const unit, i64.mul, i64.sub
+    this.write(w);
+    this.check(w);
+    w.byte(0x23).u32(scratch); // global.get $n
+    return w.toBytes();
+  }
+
+  /** local = global (at entry, and after a call) */
+  load(): Uint8Array {
+    const w = new ByteWriter(8);
+    if (this.local !== undefined) w.byte(0x23).u32(this.fuel).byte(0x21).u32(this.local);
+    return w.toBytes();
+  }
 }
 
 /** The test at every function exit (in the stack limit's epilogue): no call returns once exhausted. */
 export function exitCheck(fuel: number): Uint8Array {
   const w = new ByteWriter(16);
-  check(w, fuel);
+  new Charger(fuel, undefined).check(w);
   return w.toBytes();
 }
 
@@ -121,6 +168,8 @@ const TABLE_GROW = 0x0f;
 export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext, edits: BodyEdits): FuelPlan {
   const { costs, fuelGlobal } = ctx;
   const scratch = ctx.scratchGlobal;
+  const charger = new Charger(fuelGlobal, ctx.fuelLocal);
+  if (ctx.fuelLocal !== undefined) edits.insert(body.codeStart, charger.load(), LOAD_ORDER);
   const r = new Reader(bytes, body.codeStart, body.end);
   let points = 0;
   let staticCost = body.localCount * costs.local;
@@ -132,7 +181,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   let segChecks = true;
   const flush = (next: number, nextChecks = false) => {
     if (segCost > 0 || segChecks) {
-      edits.insert(segStart, segChecks ? fixedCharge(fuelGlobal, segCost) : subtractOnly(fuelGlobal, segCost), FUEL_ORDER);
+      edits.insert(segStart, segChecks ? charger.charge(segCost) : charger.subtract(segCost), FUEL_ORDER);
       points++;
     }
     segStart = next;
@@ -171,6 +220,10 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           depth--;
           flush(r.pos);
           break;
+        case 0x10: // call
+        case 0x11: // call_indirect: the callee charged the global; the local catches up
+          if (ctx.fuelLocal !== undefined) edits.insert(r.pos, charger.load(), RELOAD_ORDER);
+          break;
         case 0x00: // unreachable
         case 0x0c: // br
         case 0x0d: // br_if
@@ -180,7 +233,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           break;
         case 0x40: // memory.grow: per page requested
           if (costs.memoryGrowPage > 0) {
-            edits.insert(at, variableCharge(fuelGlobal, scratch, costs.memoryGrowPage), VARIABLE_ORDER);
+            edits.insert(at, charger.variable(scratch, costs.memoryGrowPage), VARIABLE_ORDER);
             points++;
           }
           break;
@@ -194,7 +247,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
             ? costs.tableGrowElement
             : 0;
       if (unit > 0) {
-        edits.insert(at, variableCharge(fuelGlobal, scratch, unit), VARIABLE_ORDER);
+        edits.insert(at, charger.variable(scratch, unit), VARIABLE_ORDER);
         points++;
       }
     }

@@ -10,8 +10,9 @@
  *   export    + `__wasm_harden_fuel` and `__wasm_harden_depth` (in the reserved namespace, which guests can
  *             neither import nor export), so any loader can run the module unchanged and a host can read and
  *             refill the budget
- *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts); no local is
- *             added. A body that would outgrow V8's function size limit is reported, not emitted.
+ *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts), with one i64
+ *             local appended for the fuel where V8's locals limit leaves room. A body that would outgrow
+ *             V8's function size limit is reported, not emitted.
  * Sections that do not exist are created in their place; custom sections stay where they were. Nothing is
  * renumbered: new types, globals and locals all go after the existing ones.
  */
@@ -115,7 +116,10 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   info.codes.forEach((fb, i) => {
     const type = info.types[info.functions[i]!]!;
     const edits = new BodyEdits();
-    const fuel = planFuel(bytes, fb, { costs: opts.costs, fuelGlobal, scratchGlobal }, edits);
+    // the fuel local goes after the parameters and the declared locals, when V8's limit leaves room
+    const localsBefore = type.params.length + fb.localCount;
+    const fuelLocal = localsBefore + 1 <= V8_LIMITS.localsPerFunction ? localsBefore : undefined;
+    const fuel = planFuel(bytes, fb, { costs: opts.costs, fuelGlobal, scratchGlobal, fuelLocal }, edits);
     planStackLimit(
       bytes,
       fb,
@@ -131,7 +135,13 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     meteringPoints += fuel.points;
     staticCost.push(fuel.staticCost);
     body.length = 0;
-    body.range(bytes, fb.start, fb.codeStart); // the locals, unchanged
+    if (fuelLocal === undefined) body.range(bytes, fb.start, fb.codeStart); // the locals, unchanged
+    else {
+      // the locals, plus one i64 for the fuel
+      const r = new Reader(bytes, fb.start, fb.codeStart);
+      const n = r.u32();
+      body.u32(n + 1).range(bytes, r.pos, fb.codeStart).u32(1).byte(0x7e);
+    }
     applyEdits(bytes, fb.codeStart, fb.end, edits, body);
     if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: i, offset: fb.start, size: body.length });
     code.u32(body.length).bytes(body.finish());

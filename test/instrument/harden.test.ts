@@ -24,8 +24,8 @@ interface Guest {
   call(name: string, ...args: unknown[]): { value?: unknown; trap?: 'out-of-fuel' | 'stack-overflow' | 'other'; used: bigint };
 }
 
-async function instantiate(bytes: Uint8Array, fuel = 1_000_000, limits: Record<string, number> = {}): Promise<Guest> {
-  const hardened = await harden(bytes, { fuel, imports: [], limits });
+async function instantiate(bytes: Uint8Array, fuel = 1_000_000, limits: Record<string, number> = {}, stackLimit?: number): Promise<Guest> {
+  const hardened = await harden(bytes, { fuel, imports: [], limits, ...(stackLimit === undefined ? {} : { stackLimit }) });
   const { instance } = await WebAssembly.instantiate(hardened.bytes, {});
   const exports = instance.exports as Record<string, any>;
   const f = exports.__wasm_harden_fuel as { value: bigint };
@@ -220,5 +220,28 @@ describe('binaryen failures do not poison harden', () => {
     expect(after.report.binaryenCheck).toBe('passed');
     expect(binaryenHostState().generation).toBeGreaterThan(generation);
     expect(Buffer.from(after.bytes).equals(Buffer.from(before.bytes))).toBe(true);
+  });
+});
+
+describe('functions at the locals limit', () => {
+  it('a function with V8\'s maximum of locals keeps charging the global (no local can be added) and still works', async () => {
+    // 1 parameter + 49,999 locals = 50,000, V8's limit; it also uses a bulk operation and a loop
+    const src = wat(`(module (memory 1)
+      (func (export "f") (param $n i32) (result i32) (local ${'i32 '.repeat(49_999)})
+        (memory.fill (i32.const 0) (i32.const 1) (local.get $n))
+        (block $done (loop $l (br_if $done (i32.eqz (local.get $n))) (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br $l)))
+        (i32.load8_u (i32.const 5))))`);
+    // its frame weighs 128 + 16 × 50,000 = 800,128 notional bytes: more than the default stack limit
+    const tooBig = await instantiate(src, 10_000_000);
+    expect(tooBig.call('f', 10).trap).toBe('stack-overflow');
+    const g = await instantiate(src, 10_000_000, {}, 2 * 1024 * 1024);
+    const r = g.call('f', 10);
+    expect(r.value).toBe(1);
+    // first segment: 49,999 locals + i32.const, i32.const, local.get, memory.fill + block, loop; the fill's
+    // 10 bytes; the loop test (local.get, i32.eqz, br_if) 11 times; the body (local.get, i32.const,
+    // i32.sub, local.set, br) 10 times; after the loop: i32.const, i32.load8_u
+    expect(r.used).toBe(BigInt(49_999 + 4 + 2 + 10 + 3 * 11 + 5 * 10 + 2));
+    g.fuel.value = 100n;
+    expect(g.call('f', 10).trap).toBe('out-of-fuel');
   });
 });

@@ -4,6 +4,7 @@
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (param i32 i32) (result i32)))
   (func $bucket (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -16,10 +17,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 6
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -31,33 +35,37 @@
           i32.const 0
           i32.lt_s
           br_if $B3
-          global.get $__wasm_harden_fuel
+          local.get $l1
           i64.const 4
           i64.sub
+          local.tee $l1
           global.set $__wasm_harden_fuel
           local.get $p0
           i32.const 10
           i32.lt_u
           br_if $B4
-          global.get $__wasm_harden_fuel
+          local.get $l1
           i64.const 4
           i64.sub
+          local.tee $l1
           global.set $__wasm_harden_fuel
           local.get $p0
           i32.const 10
           i32.div_u
           br $B1
         end
-        global.get $__wasm_harden_fuel
+        local.get $l1
         i64.const 2
         i64.sub
+        local.tee $l1
         global.set $__wasm_harden_fuel
         i32.const 0
         br $B1
       end
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 1
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
       i32.const -1
     end
@@ -72,6 +80,7 @@
       unreachable
     end)
   (func $first_nonzero (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
+    (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 176
     i32.add
@@ -84,10 +93,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 4
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2
@@ -97,9 +109,10 @@
         local.get $p0
         local.get $p0
         br_if $B3
-        global.get $__wasm_harden_fuel
+        local.get $l2
         i64.const 2
         i64.sub
+        local.tee $l2
         global.set $__wasm_harden_fuel
         drop
         local.get $p1

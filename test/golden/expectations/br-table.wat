@@ -3,6 +3,7 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (func $switch (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -15,10 +16,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 6
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -31,31 +35,35 @@
               local.get $p0
               br_table $B6 $B5 $B4 $B3
             end
-            global.get $__wasm_harden_fuel
+            local.get $l1
             i64.const 2
             i64.sub
+            local.tee $l1
             global.set $__wasm_harden_fuel
             i32.const 100
             br $B1
           end
-          global.get $__wasm_harden_fuel
+          local.get $l1
           i64.const 4
           i64.sub
+          local.tee $l1
           global.set $__wasm_harden_fuel
           local.get $p0
           i32.const 200
           i32.add
           br $B1
         end
-        global.get $__wasm_harden_fuel
+        local.get $l1
         i64.const 1
         i64.sub
+        local.tee $l1
         global.set $__wasm_harden_fuel
         nop
       end
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 1
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
       i32.const -1
     end

@@ -5,6 +5,7 @@
   (type $t1 (func))
   (type $t2 (func (param i32) (result i32)))
   (func $fill (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
+    (local $l3 i64)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -17,10 +18,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l3
+      local.get $l3
       i64.const 4
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I2
@@ -30,14 +34,15 @@
       local.get $p1
       local.get $p2
       global.set $g2
-      global.get $__wasm_harden_fuel
+      local.get $l3
       global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I3
@@ -57,6 +62,7 @@
       unreachable
     end)
   (func $copy (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
+    (local $l3 i64)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -69,10 +75,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l3
+      local.get $l3
       i64.const 4
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I2
@@ -82,14 +91,15 @@
       local.get $p1
       local.get $p2
       global.set $g2
-      global.get $__wasm_harden_fuel
+      local.get $l3
       global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I3
@@ -109,6 +119,7 @@
       unreachable
     end)
   (func $init (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
+    (local $l3 i64)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -121,10 +132,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l3
+      local.get $l3
       i64.const 4
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I2
@@ -134,14 +148,15 @@
       local.get $p1
       local.get $p2
       global.set $g2
-      global.get $__wasm_harden_fuel
+      local.get $l3
       global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I3
@@ -161,6 +176,7 @@
       unreachable
     end)
   (func $drop (type $t1)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 128
     i32.add
@@ -173,10 +189,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 1
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2
@@ -195,6 +214,7 @@
       unreachable
     end)
   (func $load (type $t2) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 152
     i32.add
@@ -207,10 +227,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 2
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2

@@ -7,6 +7,7 @@
   (type $t3 (func))
   (type $t4 (func (param i32) (result i32)))
   (func $f0 (type $t0) (result i32)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 136
     i32.add
@@ -19,10 +20,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 1
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2
@@ -41,6 +45,7 @@
       unreachable
     end)
   (func $f1 (type $t0) (result i32)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 136
     i32.add
@@ -53,10 +58,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 1
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2
@@ -75,6 +83,7 @@
       unreachable
     end)
   (func $f2 (type $t0) (result i32)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 136
     i32.add
@@ -87,10 +96,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 1
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2
@@ -109,6 +121,7 @@
       unreachable
     end)
   (func $init (type $t1) (param $p0 i32) (param $p1 i32) (param $p2 i32)
+    (local $l3 i64)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -121,10 +134,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l3
+      local.get $l3
       i64.const 4
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I2
@@ -134,14 +150,15 @@
       local.get $p1
       local.get $p2
       global.set $g2
-      global.get $__wasm_harden_fuel
+      local.get $l3
       global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I3
@@ -161,6 +178,7 @@
       unreachable
     end)
   (func $copy (type $t1) (param $p0 i32) (param $p1 i32) (param $p2 i32)
+    (local $l3 i64)
     global.get $__wasm_harden_depth
     i32.const 200
     i32.add
@@ -173,10 +191,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l3
+      local.get $l3
       i64.const 4
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I2
@@ -186,14 +207,15 @@
       local.get $p1
       local.get $p2
       global.set $g2
-      global.get $__wasm_harden_fuel
+      local.get $l3
       global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I3
@@ -213,6 +235,7 @@
       unreachable
     end)
   (func $fill (type $t2) (param $p0 i32) (param $p1 i32)
+    (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 184
     i32.add
@@ -225,10 +248,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 4
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2
@@ -238,14 +264,15 @@
       ref.null func
       local.get $p1
       global.set $g2
-      global.get $__wasm_harden_fuel
+      local.get $l2
       global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I3
@@ -265,6 +292,7 @@
       unreachable
     end)
   (func $drop (type $t3)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 128
     i32.add
@@ -277,10 +305,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 1
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2
@@ -299,6 +330,7 @@
       unreachable
     end)
   (func $size (type $t0) (result i32)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 136
     i32.add
@@ -311,10 +343,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 1
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2
@@ -333,6 +368,7 @@
       unreachable
     end)
   (func $isnull (type $t4) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 152
     i32.add
@@ -345,10 +381,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -369,6 +408,7 @@
       unreachable
     end)
   (func $call (type $t4) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 152
     i32.add
@@ -381,10 +421,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 2
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -392,6 +435,8 @@
       end
       local.get $p0
       call_indirect $T0 (type $t0)
+      global.get $__wasm_harden_fuel
+      local.set $l1
     end
     global.get $__wasm_harden_depth
     i32.const 152

@@ -5,6 +5,7 @@
   (type $t1 (func (param i32 i32) (result i32)))
   (import "env" "twice" (func $env.twice (type $t0)))
   (func $f1 (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -17,10 +18,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -41,7 +45,7 @@
       unreachable
     end)
   (func $f2 (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32)
+    (local $l1 i32) (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 176
     i32.add
@@ -54,10 +58,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 5
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2
@@ -79,6 +86,7 @@
       unreachable
     end)
   (func $direct (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 152
     i32.add
@@ -91,10 +99,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -102,7 +113,11 @@
       end
       local.get $p0
       call $f1
+      global.get $__wasm_harden_fuel
+      local.set $l1
       call $f1
+      global.get $__wasm_harden_fuel
+      local.set $l1
     end
     global.get $__wasm_harden_depth
     i32.const 152
@@ -115,6 +130,7 @@
       unreachable
     end)
   (func $host (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 152
     i32.add
@@ -127,10 +143,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -138,7 +157,11 @@
       end
       local.get $p0
       call $env.twice
+      global.get $__wasm_harden_fuel
+      local.set $l1
       call $f1
+      global.get $__wasm_harden_fuel
+      local.set $l1
     end
     global.get $__wasm_harden_depth
     i32.const 152
@@ -151,6 +174,7 @@
       unreachable
     end)
   (func $indirect (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
+    (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 176
     i32.add
@@ -163,10 +187,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 3
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2
@@ -175,6 +202,8 @@
       local.get $p1
       local.get $p0
       call_indirect $T0 (type $t0)
+      global.get $__wasm_harden_fuel
+      local.set $l2
     end
     global.get $__wasm_harden_depth
     i32.const 176
@@ -187,7 +216,7 @@
       unreachable
     end)
   (func $count (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32)
+    (local $l1 i32) (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 176
     i32.add
@@ -200,10 +229,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 3
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2
@@ -211,11 +243,12 @@
       end
       block $B3
         loop $L4
-          global.get $__wasm_harden_fuel
+          local.get $l2
           i64.const 3
           i64.sub
+          local.tee $l2
           global.set $__wasm_harden_fuel
-          global.get $__wasm_harden_fuel
+          local.get $l2
           i64.const 0
           i64.lt_s
           if $I5
@@ -224,12 +257,15 @@
           local.get $p0
           i32.eqz
           br_if $B3
-          global.get $__wasm_harden_fuel
+          local.get $l2
           i64.const 8
           i64.sub
+          local.tee $l2
           global.set $__wasm_harden_fuel
           local.get $l1
           call $f1
+          global.get $__wasm_harden_fuel
+          local.set $l2
           local.set $l1
           local.get $p0
           i32.const 1
@@ -238,9 +274,10 @@
           br $L4
         end
       end
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 1
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
       local.get $l1
     end

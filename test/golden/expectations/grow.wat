@@ -4,6 +4,7 @@
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (result i32)))
   (func $grow (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 152
     i32.add
@@ -16,10 +17,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 2
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -27,14 +31,15 @@
       end
       local.get $p0
       global.set $g2
-      global.get $__wasm_harden_fuel
+      local.get $l1
       global.get $g2
       i64.extend_i32_u
       i64.const 64
       i64.mul
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I3
@@ -54,6 +59,7 @@
       unreachable
     end)
   (func $size (type $t1) (result i32)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 136
     i32.add
@@ -66,10 +72,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 1
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2
@@ -88,6 +97,7 @@
       unreachable
     end)
   (func $tgrow (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -100,10 +110,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -112,14 +125,15 @@
       ref.null func
       local.get $p0
       global.set $g2
-      global.get $__wasm_harden_fuel
+      local.get $l1
       global.get $g2
       i64.extend_i32_u
       i64.const 1
       i64.mul
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I3
@@ -139,6 +153,7 @@
       unreachable
     end)
   (func $tsize (type $t1) (result i32)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 136
     i32.add
@@ -151,10 +166,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 1
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2

@@ -3,6 +3,7 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (func $abs (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -15,10 +16,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 4
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -28,17 +32,19 @@
       i32.const 0
       i32.lt_s
       if $I3 (result i32)
-        global.get $__wasm_harden_fuel
+        local.get $l1
         i64.const 3
         i64.sub
+        local.tee $l1
         global.set $__wasm_harden_fuel
         i32.const 0
         local.get $p0
         i32.sub
       else
-        global.get $__wasm_harden_fuel
+        local.get $l1
         i64.const 1
         i64.sub
+        local.tee $l1
         global.set $__wasm_harden_fuel
         local.get $p0
       end
@@ -54,6 +60,7 @@
       unreachable
     end)
   (func $clamp (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -66,10 +73,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 4
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -79,16 +89,18 @@
       i32.const 100
       i32.gt_s
       if $I3
-        global.get $__wasm_harden_fuel
+        local.get $l1
         i64.const 2
         i64.sub
+        local.tee $l1
         global.set $__wasm_harden_fuel
         i32.const 100
         local.set $p0
       end
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 1
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
       local.get $p0
     end

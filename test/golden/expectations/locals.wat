@@ -4,6 +4,7 @@
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func))
   (func $nolocals (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -16,10 +17,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -40,7 +44,7 @@
       unreachable
     end)
   (func $withlocals (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32) (local $l2 i32) (local $l3 i32) (local $l4 i64)
+    (local $l1 i32) (local $l2 i32) (local $l3 i32) (local $l4 i64) (local $l5 i64)
     global.get $__wasm_harden_depth
     i32.const 224
     i32.add
@@ -53,10 +57,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l5
+      local.get $l5
       i64.const 7
       i64.sub
+      local.tee $l5
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l5
       i64.const 0
       i64.lt_s
       if $I2
@@ -77,6 +84,7 @@
       unreachable
     end)
   (func $empty (type $t1)
+    (local $l0 i64)
     global.get $__wasm_harden_depth
     i32.const 128
     i32.add
@@ -89,10 +97,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l0
+      local.get $l0
       i64.const 0
       i64.sub
+      local.tee $l0
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l0
       i64.const 0
       i64.lt_s
       if $I2
@@ -110,7 +121,7 @@
       unreachable
     end)
   (func $emptylocals (type $t1)
-    (local $l0 f64) (local $l1 v128)
+    (local $l0 f64) (local $l1 v128) (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -123,10 +134,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 2
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2

@@ -3,7 +3,7 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (func $sum (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32)
+    (local $l1 i32) (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 176
     i32.add
@@ -16,10 +16,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 5
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2
@@ -29,16 +32,18 @@
         local.get $p0
         i32.eqz
         br_if $B3
-        global.get $__wasm_harden_fuel
+        local.get $l2
         i64.const 1
         i64.sub
+        local.tee $l2
         global.set $__wasm_harden_fuel
         loop $L4
-          global.get $__wasm_harden_fuel
+          local.get $l2
           i64.const 9
           i64.sub
+          local.tee $l2
           global.set $__wasm_harden_fuel
-          global.get $__wasm_harden_fuel
+          local.get $l2
           i64.const 0
           i64.lt_s
           if $I5
@@ -55,9 +60,10 @@
           br_if $L4
         end
       end
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 1
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
       local.get $l1
     end

@@ -5,6 +5,7 @@
   (type $t1 (func (param i32) (result i32 i32)))
   (type $t2 (func (result i32 i32)))
   (func $swap (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
+    (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 176
     i32.add
@@ -17,10 +18,13 @@
     end
     block $B1 (result i32 i32)
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 2
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2
@@ -40,6 +44,7 @@
       unreachable
     end)
   (func $divmod (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
+    (local $l2 i64)
     global.get $__wasm_harden_depth
     i32.const 184
     i32.add
@@ -52,10 +57,13 @@
     end
     block $B1 (result i32 i32)
       global.get $__wasm_harden_fuel
+      local.set $l2
+      local.get $l2
       i64.const 3
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 0
       i64.lt_s
       if $I2
@@ -64,17 +72,19 @@
       local.get $p1
       i32.eqz
       if $I3
-        global.get $__wasm_harden_fuel
+        local.get $l2
         i64.const 3
         i64.sub
+        local.tee $l2
         global.set $__wasm_harden_fuel
         i32.const 0
         i32.const 0
         br $B1
       end
-      global.get $__wasm_harden_fuel
+      local.get $l2
       i64.const 6
       i64.sub
+      local.tee $l2
       global.set $__wasm_harden_fuel
       local.get $p0
       local.get $p1
@@ -94,7 +104,7 @@
       unreachable
     end)
   (func $fibpair (type $t1) (param $p0 i32) (result i32 i32)
-    (local $l1 i32) (local $l2 i32)
+    (local $l1 i32) (local $l2 i32) (local $l3 i64)
     global.get $__wasm_harden_depth
     i32.const 208
     i32.add
@@ -107,10 +117,13 @@
     end
     block $B1 (result i32 i32)
       global.get $__wasm_harden_fuel
+      local.set $l3
+      local.get $l3
       i64.const 5
       i64.sub
+      local.tee $l3
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l3
       i64.const 0
       i64.lt_s
       if $I2
@@ -119,11 +132,12 @@
       i32.const 0
       i32.const 1
       loop $L3 (param i32 i32) (result i32 i32)
-        global.get $__wasm_harden_fuel
+        local.get $l3
         i64.const 11
         i64.sub
+        local.tee $l3
         global.set $__wasm_harden_fuel
-        global.get $__wasm_harden_fuel
+        local.get $l3
         i64.const 0
         i64.lt_s
         if $I4

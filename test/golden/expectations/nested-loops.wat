@@ -3,7 +3,7 @@
 (module
   (type $t0 (func (param i32 i32) (result i32)))
   (func $grid (type $t0) (param $p0 i32) (param $p1 i32) (result i32)
-    (local $l2 i32) (local $l3 i32) (local $l4 i32)
+    (local $l2 i32) (local $l3 i32) (local $l4 i32) (local $l5 i64)
     global.get $__wasm_harden_depth
     i32.const 224
     i32.add
@@ -16,10 +16,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l5
+      local.get $l5
       i64.const 5
       i64.sub
+      local.tee $l5
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l5
       i64.const 0
       i64.lt_s
       if $I2
@@ -27,11 +30,12 @@
       end
       block $B3
         loop $L4
-          global.get $__wasm_harden_fuel
+          local.get $l5
           i64.const 4
           i64.sub
+          local.tee $l5
           global.set $__wasm_harden_fuel
-          global.get $__wasm_harden_fuel
+          local.get $l5
           i64.const 0
           i64.lt_s
           if $I5
@@ -41,19 +45,21 @@
           local.get $p0
           i32.ge_u
           br_if $B3
-          global.get $__wasm_harden_fuel
+          local.get $l5
           i64.const 4
           i64.sub
+          local.tee $l5
           global.set $__wasm_harden_fuel
           i32.const 0
           local.set $l3
           block $B6
             loop $L7
-              global.get $__wasm_harden_fuel
+              local.get $l5
               i64.const 4
               i64.sub
+              local.tee $l5
               global.set $__wasm_harden_fuel
-              global.get $__wasm_harden_fuel
+              local.get $l5
               i64.const 0
               i64.lt_s
               if $I8
@@ -63,9 +69,10 @@
               local.get $p1
               i32.ge_u
               br_if $B6
-              global.get $__wasm_harden_fuel
+              local.get $l5
               i64.const 9
               i64.sub
+              local.tee $l5
               global.set $__wasm_harden_fuel
               local.get $l4
               i32.const 1
@@ -78,9 +85,10 @@
               br $L7
             end
           end
-          global.get $__wasm_harden_fuel
+          local.get $l5
           i64.const 5
           i64.sub
+          local.tee $l5
           global.set $__wasm_harden_fuel
           local.get $l2
           i32.const 1
@@ -89,9 +97,10 @@
           br $L4
         end
       end
-      global.get $__wasm_harden_fuel
+      local.get $l5
       i64.const 1
       i64.sub
+      local.tee $l5
       global.set $__wasm_harden_fuel
       local.get $l4
     end

@@ -3,6 +3,7 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (func $sum (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 168
     i32.add
@@ -15,10 +16,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -27,22 +31,26 @@
       local.get $p0
       i32.eqz
       if $I3
-        global.get $__wasm_harden_fuel
+        local.get $l1
         i64.const 2
         i64.sub
+        local.tee $l1
         global.set $__wasm_harden_fuel
         i32.const 0
         br $B1
       end
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 6
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
       local.get $p0
       local.get $p0
       i32.const 1
       i32.sub
       call $sum
+      global.get $__wasm_harden_fuel
+      local.set $l1
       i32.add
     end
     global.get $__wasm_harden_depth
@@ -56,6 +64,7 @@
       unreachable
     end)
   (func $early (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -68,10 +77,13 @@
     end
     block $B1 (result i32)
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -80,9 +92,10 @@
       i32.const 7
       local.get $p0
       br_if $B1
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 2
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
       drop
       i32.const 8

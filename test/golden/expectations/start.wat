@@ -4,7 +4,7 @@
   (type $t0 (func))
   (import "env" "n" (global $env.n i32))
   (func $f0 (type $t0)
-    (local $l0 i32)
+    (local $l0 i32) (local $l1 i64)
     global.get $__wasm_harden_depth
     i32.const 160
     i32.add
@@ -17,10 +17,13 @@
     end
     block $B1
       global.get $__wasm_harden_fuel
+      local.set $l1
+      local.get $l1
       i64.const 3
       i64.sub
+      local.tee $l1
       global.set $__wasm_harden_fuel
-      global.get $__wasm_harden_fuel
+      local.get $l1
       i64.const 0
       i64.lt_s
       if $I2
@@ -28,11 +31,12 @@
       end
       block $B3
         loop $L4
-          global.get $__wasm_harden_fuel
+          local.get $l1
           i64.const 4
           i64.sub
+          local.tee $l1
           global.set $__wasm_harden_fuel
-          global.get $__wasm_harden_fuel
+          local.get $l1
           i64.const 0
           i64.lt_s
           if $I5
@@ -42,9 +46,10 @@
           global.get $env.n
           i32.ge_s
           br_if $B3
-          global.get $__wasm_harden_fuel
+          local.get $l1
           i64.const 9
           i64.sub
+          local.tee $l1
           global.set $__wasm_harden_fuel
           global.get $sum
           local.get $l0
