@@ -1,0 +1,1 @@
+(module (func (export "spin") (loop $forever (br $forever))))
