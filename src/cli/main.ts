@@ -10,7 +10,7 @@
  * every failure becomes one line on stderr (set WASM_HARDEN_DEBUG=1 to see stacks of internal errors).
  */
 
-import { readFileSync } from 'node:fs';
+import { version } from '../version.js';
 import { check } from './check.js';
 import { hardenCommand } from './harden.js';
 import { EXIT, UsageError, commandHelp, parseArgs, type Command, type Io } from './command.js';
@@ -38,15 +38,7 @@ function defaultIo(): Io {
   return processIo;
 }
 
-/** The package version, read from package.json (two levels up from both src/cli and dist/cli). */
-export function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
+export { version } from '../version.js';
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
