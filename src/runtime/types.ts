@@ -39,6 +39,11 @@ export type RunResult =
       /** our own wording for the trap (never V8's raw text) */
       message: string;
       fuelUsed: bigint;
+      /**
+       * What was thrown (V8's RuntimeError, or the host function's exception), for diagnostics only. Set by
+       * the sandbox as a *non-enumerable* property, so it stays out of JSON output and deep equality.
+       */
+      cause?: unknown;
     };
 
 /** A host function or value offered to the guest, by module and name. */
