@@ -261,12 +261,15 @@ function prepared(hardened: HardenedModule): Promise<Prepared> {
 // ---------------------------------------------------------------------------------------------------------
 // Calls, faults and classification
 
-/** What a host function did to the current call. */
-type Fault =
-  | { kind: 'host'; error: unknown; site: HostCallSite }
-  /** a guest trap that reached a host function (a nested raw call) and went on through it */
-  | { kind: 'trap'; error: unknown }
-  | { kind: 'exit'; code: number };
+/**
+ * What a host function threw during the current call, recorded raw: the wrapper's catch does nothing that
+ * needs stack (it may run with none left), and `classify` decides what it means once the stack is shallow
+ * again.
+ */
+interface Fault {
+  error: unknown;
+  site: HostCallSite;
+}
 
 interface CallFrame {
   core: SandboxCore;
@@ -409,18 +412,12 @@ class SandboxCore implements HostInvoker {
       if (e === HOST_FAULT) throw e;
       const frame = frames[frames.length - 1];
       if (frame === undefined) throw e; // a raw export called by the host: its exception goes back to it
-      frame.fault ??= this.faultOf(e, site);
+      frame.fault ??= { error: e, site };
       throw HOST_FAULT;
     } finally {
       this.setDepth(depth);
       this.activeHost--;
     }
-  }
-
-  faultOf(e: unknown, site: HostCallSite): Fault {
-    if (site.wasi && e instanceof WasiExit) return { kind: 'exit', code: e.code };
-    if (isNativeStackOverflow(e) || (isRuntimeError(e) && kindOfV8Message(e.message) !== undefined)) return { kind: 'trap', error: e };
-    return { kind: 'host', error: e, site };
   }
 
   /** Runs `fn` as a call of this sandbox: depth, fuel, faults, classification. */
@@ -464,13 +461,17 @@ class SandboxCore implements HostInvoker {
   }
 
   classify(fault: Fault | undefined, thrown: unknown, fuelUsed: bigint): RunResult {
-    if (fault?.kind === 'exit') return { ok: true, values: [], fuelUsed, exitCode: fault.code };
-    if (fault?.kind === 'host') {
-      const { module, name } = fault.site;
-      return failure('host-error', `${TRAP_MESSAGES['host-error']}: "${module}"."${name}" threw ${errorText(fault.error)}`, fuelUsed, fault.error);
-    }
-    const error = fault?.kind === 'trap' ? fault.error : thrown;
+    if (fault !== undefined && fault.site.wasi && fault.error instanceof WasiExit)
+      return { ok: true, values: [], fuelUsed, exitCode: fault.error.code };
+    const error = fault !== undefined ? fault.error : thrown;
     if (error === HOST_FAULT) return failure('host-error', TRAP_MESSAGES['host-error'], fuelUsed, error);
+    // a guest trap: thrown here, or thrown by a nested raw call and carried out through a host function
+    const overflow = isNativeStackOverflow(error);
+    const trapped = overflow || (isRuntimeError(error) && kindOfV8Message(error.message) !== undefined);
+    if (fault !== undefined && !trapped) {
+      const { module, name } = fault.site;
+      return failure('host-error', `${TRAP_MESSAGES['host-error']}: "${module}"."${name}" threw ${errorText(error)}`, fuelUsed, error);
+    }
 
     // our sentinels first: both end in `unreachable`, and exhaustion is sticky
     const cores = [this, ...this.linked];
@@ -479,8 +480,7 @@ class SandboxCore implements HostInvoker {
     const over = cores.find((c) => c.depth() > c.prepared.stackLimit);
     if (over !== undefined)
       return failure('stack-overflow', `call stack exhausted: the call depth passed the stack limit of ${over.prepared.stackLimit} (notional bytes)`, fuelUsed, error);
-    if (isNativeStackOverflow(error))
-      return failure('stack-overflow', 'call stack exhausted: the engine\'s native stack ran out before the stack limit', fuelUsed, error);
+    if (overflow) return failure('stack-overflow', "call stack exhausted: the engine's native stack ran out before the stack limit", fuelUsed, error);
     if (!isRuntimeError(error))
       return failure('host-error', `${TRAP_MESSAGES['host-error']}: a value crossing between host and guest was refused (${errorText(error)})`, fuelUsed, error);
 

@@ -47,7 +47,6 @@ import { ExternKindCode, SegmentMode, type ModuleInfo } from '../binary/module-i
 import type { TrapKind } from './types.js';
 
 const RuntimeErrorCtor = WebAssembly.RuntimeError;
-const RangeErrorCtor = RangeError;
 const InstanceCtor = WebAssembly.Instance;
 const ErrorCtor = Error;
 
@@ -89,9 +88,15 @@ export function isRuntimeError(e: unknown): e is Error {
   return e instanceof RuntimeErrorCtor;
 }
 
-/** V8's own stack guard: `RangeError: Maximum call stack size exceeded`. */
+const STACK_OVERFLOW_TEXT = 'Maximum call stack size exceeded';
+
+/**
+ * V8's own stack guard: `RangeError: Maximum call stack size exceeded`, or another error that V8 raised
+ * for the same reason (compiling a regular expression with no stack left throws a SyntaxError "Invalid
+ * regular expression: ...: Maximum call stack size exceeded"). No regular expression here, for that reason.
+ */
 export function isNativeStackOverflow(e: unknown): boolean {
-  return e instanceof RangeErrorCtor && /call stack size/i.test(e.message);
+  return e instanceof ErrorCtor && typeof e.message === 'string' && e.message.includes(STACK_OVERFLOW_TEXT);
 }
 
 // =========================================================================================================
