@@ -550,7 +550,7 @@ class SandboxImpl implements Sandbox {
     return this.#core.rawFuel() < 0n;
   }
   addFuel(n: bigint | number): bigint {
-    const add = parseFuel(n);
+    const add = typeof n === 'string' ? undefined : parseFuel(n);
     if (add === undefined) throw sandboxError('sandbox.invalid-argument', `addFuel needs an integer from 0 to 2^63 - 1, got ${describeValue(n)}`);
     const sum = this.fuel + add;
     const next = sum > MAX_FUEL ? MAX_FUEL : sum;
@@ -558,7 +558,7 @@ class SandboxImpl implements Sandbox {
     return next;
   }
   setFuel(n: bigint | number): void {
-    const value = parseFuel(n);
+    const value = typeof n === 'string' ? undefined : parseFuel(n);
     if (value === undefined) throw sandboxError('sandbox.invalid-argument', `setFuel needs an integer from 0 to 2^63 - 1, got ${describeValue(n)}`);
     this.#core.writeFuel(value);
   }
