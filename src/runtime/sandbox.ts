@@ -249,6 +249,7 @@ async function prepare(hardened: HardenedModule): Promise<Prepared> {
 }
 
 function prepared(hardened: HardenedModule): Promise<Prepared> {
+  if (hardened === null || typeof hardened !== 'object') return prepare(hardened);
   let p = preparedCache.get(hardened);
   if (p === undefined) {
     p = prepare(hardened);
@@ -407,7 +408,12 @@ class SandboxCore implements HostInvoker {
     this.activeHost++;
     const depth = this.depth();
     try {
-      return convertResults(apply(fn, undefined, args), site.results);
+      const result = convertResults(apply(fn, undefined, args), site.results);
+      // back to the guest: its frames are exactly those of when it called (a nested raw call that trapped
+      // and was caught by the host left its depth behind). Only on this path: while unwinding, the depth
+      // is the evidence `classify` reads, and `run` restores it afterwards.
+      this.setDepth(depth);
+      return result;
     } catch (e) {
       if (e === HOST_FAULT) throw e;
       const frame = frames[frames.length - 1];
@@ -415,7 +421,6 @@ class SandboxCore implements HostInvoker {
       frame.fault ??= { error: e, site };
       throw HOST_FAULT;
     } finally {
-      this.setDepth(depth);
       this.activeHost--;
     }
   }
