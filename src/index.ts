@@ -34,3 +34,19 @@ export {
 export { WasmHardenError, ISSUE_CODES, phaseOf, specText, type Issue, type IssueCode, type Phase } from './issues.js';
 export { V8_LIMITS, type LimitName } from './limits.js';
 export type { ModuleInfo } from './binary/module-info.js';
+export {
+  instantiate,
+  MemoryAccess,
+  InstantiationTrapError,
+  SANDBOX_ISSUE_CODES,
+  TRAP_KINDS,
+  TRAP_MESSAGES,
+  type Sandbox,
+  type SandboxIssueCode,
+  type TrapResult,
+  type TrapKind,
+  type RunResult,
+  type SandboxOptions,
+  type HostImports,
+  type WasiOptions,
+} from './runtime/index.js';
