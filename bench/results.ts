@@ -166,9 +166,10 @@ export function renderResults(input: ResultsInput, generated = new Date()): { ma
   else {
     md.push(
       table(
-        ['workload', 'what', 'plain ms', 'hardened ms', 'ratio', 'per-round ratio p25–p75', 'fuel / run'],
+        ['workload', 'what', 'plain ms', 'hardened ms', 'ratio', 'per-round p25–p75', 'ratio of medians', 'fuel / run'],
         execRows.map((r) => {
           const rr = isObject(r['roundRatio']) ? r['roundRatio'] : {};
+          const ofMedians = num(r['ratioOfMedians']);
           return [
             str(r['workload']) ?? '?',
             str(r['what']) ?? '',
@@ -176,10 +177,12 @@ export function renderResults(input: ResultsInput, generated = new Date()): { ma
             fixed(num(r['hardenedMs']) ?? NaN),
             `**${times(num(r['ratio'])!)}**`,
             num(rr['p25']) === undefined ? '' : `${times(num(rr['p25'])!)}–${times(num(rr['p75'])!)}`,
+            // a ratio of medians far from the paired ratio means the machine's load shifted during the rounds
+            ofMedians === undefined ? '' : `${times(ofMedians)}${Math.abs(ofMedians / num(r['ratio'])! - 1) > 0.05 ? ' (noisy)' : ''}`,
             num(r['fuel']) === undefined ? '' : num(r['fuel'])!.toLocaleString('en-US'),
           ];
         }),
-        ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
+        ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
       '',
     );
@@ -190,9 +193,10 @@ export function renderResults(input: ResultsInput, generated = new Date()): { ma
       '',
     );
     md.push(
-      'The ratio is hardened ÷ plain of the median times; each round runs both sides back to back, so the per-round ' +
-        'ratios (and their interquartile range) show the stability. Fuel per run counts the cost model\'s units ' +
-        '(1 per instruction, 1 per byte of memory.fill/copy, …), not instructions.',
+      'Each round runs both sides back to back (ABBA order); the ratio is the median over rounds of hardened ÷ plain ' +
+        'within a round, which cancels slow phases of a shared machine that outlast a round. The times are each side\'s ' +
+        'median; their ratio (ratio of medians) is marked noisy when it differs from the paired ratio by more than 5%. ' +
+        'Fuel per run counts the cost model\'s units (1 per instruction, 1 per byte of memory.fill/copy, …), not instructions.',
       '',
     );
   }
