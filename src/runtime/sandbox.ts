@@ -13,7 +13,9 @@
  *   own mistakes: an unknown export, arguments that do not fit the signature.
  * - Fuel is per sandbox and `fuelUsed` is per call: the fuel before minus the fuel after, both taken as 0
  *   when negative (an exhausted guest is charged at most what it had), and corrected for refuels made
- *   during the call. Exhaustion is sticky: while the fuel global is negative every call is `out-of-fuel`
+ *   during the call (a nested call of the same sandbox, made by a host import, counts in the enclosing
+ *   call's usage too; a linked sandbox's guest runs on its own fuel). Exhaustion is sticky: while the fuel
+ *   global is negative every call is `out-of-fuel`
  *   (without entering the guest) until `addFuel`/`setFuel`. `addFuel(n)` starts from 0 when exhausted.
  * - The depth global (our stack limit's counter) is reset to 0 at each *top-level* entry only: when no
  *   guest code of this sandbox is on the stack. A host import that calls back into `sandbox.call` or
@@ -412,8 +414,8 @@ class SandboxCore implements HostInvoker {
   }
 
   invokeHost(fn: (...args: unknown[]) => unknown, args: unknown[], site: HostCallSite): unknown {
-    this.activeHost++;
     const depth = this.depth();
+    this.activeHost++;
     try {
       const result = convertResults(apply(fn, undefined, args), site.results);
       // back to the guest: its frames are exactly those of when it called (a nested raw call that trapped
@@ -442,19 +444,18 @@ class SandboxCore implements HostInvoker {
     const linkedDepths = this.linked.length > 0 ? this.linked.map((c) => c.depth()) : undefined;
     const exitBefore = this.wasi?.exitCode;
     const frame: CallFrame = { core: this, startFuel: before, fault: undefined };
-    const level = frames.length;
-    frames.push(frame);
-    this.activeCalls++;
     let value: unknown;
     let thrown: unknown;
     let threw = false;
+    this.activeCalls++;
     try {
+      frames.push(frame);
       value = apply(fn as (...a: unknown[]) => unknown, undefined, argv);
     } catch (e) {
       threw = true;
       thrown = e;
     } finally {
-      frames.pop();
+      if (frames[frames.length - 1] === frame) frames.pop();
       this.activeCalls--;
     }
     const after = this.rawFuel();

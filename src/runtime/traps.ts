@@ -28,14 +28,15 @@
  * Two places where V8 is coarser than Wasmtime's codes:
  *   - a trunc of NaN is Wasmtime's `bad-conversion-to-integer`, a trunc out of range its `integer-overflow`;
  *     V8 says the same thing for both and the operand is gone, so both are `bad-conversion-to-integer`.
- *   - `call_indirect` of a null entry and of an entry with another signature share one message. See
- *     `resolveIndirectCall`: the trapping instruction is found from V8's structured stack (the frame's
- *     instance and byte offset), and the table it reads from is examined: at run time when the sandbox can
- *     reach it (imported or exported), statically otherwise (which entries can ever be null, which function
- *     types can ever be in it). When neither settles it, the answer is `indirect-call-to-null` (the common
- *     case: a C null function pointer is index 0, which LLVM leaves empty). Exact classification needs the
- *     index, which only instrumentation can keep (see the report: a scratch global written before each
- *     call_indirect).
+ *   - `call_indirect` of a null entry and of an entry with another signature share one message, and the
+ *     index the call used is gone. See `resolveIndirectCall`: the trapping instruction is found from V8's
+ *     structured stack (the frame's instance and byte offset), and the table it reads from is examined:
+ *     at run time when the sandbox can reach it (imported or exported: no null entry at all → the entry was
+ *     there, so `bad-signature`), statically otherwise (no slot can ever be null → `bad-signature`). When
+ *     a null is possible the answer is `indirect-call-to-null`, which is exact whenever every function
+ *     that can be in the table has the called type, and otherwise the likelier case (a C null function
+ *     pointer is index 0, which LLVM leaves empty). Exact classification in every case needs the index,
+ *     which only instrumentation can keep (a scratch global written before each call_indirect).
  *
  * Any other RuntimeError message (none exists in Wasm 2.0 on this V8) is reported as `unreachable`, with
  * the original error kept as the result's non-enumerable `cause`; V8's text is never the result's message.
