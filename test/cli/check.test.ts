@@ -269,7 +269,7 @@ describe('wasm-harden harden', () => {
     const { CHECK_DEFAULT_POLICY } = await import('../../src/cli/check.js');
     const api = await harden(readFileSync(SQL_WASM), normalizePolicy({ fuel: 123456789 }, CHECK_DEFAULT_POLICY));
     expect(Buffer.from(api.bytes).equals(bytes)).toBe(true);
-  });
+  }, 60_000);
   it('--json prints the report; --fuel keeps the policy file\'s other options', () => {
     writeFileSync(file('policy-stack.json'), JSON.stringify({ stackLimit: 65536, costs: { memoryByte: 2 } }));
     const r = cli('harden', SQL_WASM, '-o', file('sql-h2.wasm'), '--policy', file('policy-stack.json'), '--fuel', '5', '--json');
@@ -278,7 +278,7 @@ describe('wasm-harden harden', () => {
     expect(json.ok).toBe(true);
     expect(json.report.fuel.budget).toBe('5');
     expect(json.report.stack.limit).toBe(65536);
-  });
+  }, 60_000);
   it('rejects as check does: exit 1, the same issue lines, and no output file', () => {
     const out = file('never.wasm');
     const r = cli('harden', file('truncated.wasm'), '-o', out);
@@ -296,5 +296,58 @@ describe('wasm-harden harden', () => {
     const unwritable = cli('harden', SQL_WASM, '-o', join(file('a-directory'), 'no', 'such', 'dir', 'x.wasm'));
     expect(unwritable.status).toBe(2);
     expectNoStack(unwritable);
+  });
+});
+
+describe('wasm-harden run', () => {
+  const ADD = `(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))`;
+  const LOOP = `(module (func (export "spin") (loop $l (br $l))))`;
+  async function wasmFile(name: string, wat: string): Promise<string> {
+    const wabt = await (await import('wabt')).default();
+    const m = wabt.parseWat(name, wat, {});
+    writeFileSync(file(name), new Uint8Array(m.toBinary({}).buffer));
+    m.destroy();
+    return file(name);
+  }
+  it('calls an export: exit 0, the values and the fuel used', async () => {
+    const add = await wasmFile('add.wasm', ADD);
+    const r = cli('run', add, '--invoke', 'add', '--args', '40,2', '--cache-dir', file('cache-a'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('42  (fuel used: 3)');
+    const j = cli('run', add, '--invoke', 'add', '--args', '1,2', '--cache-dir', file('cache-a'), '--json');
+    expect(JSON.parse(j.stdout)).toEqual({ ok: true, values: [3], fuelUsed: '3' });
+  });
+  it('a trap exits 3 with its kind; --json prints the RunResult', async () => {
+    const loop = await wasmFile('loop.wasm', LOOP);
+    const r = cli('run', loop, '--invoke', 'spin', '--fuel', '100000', '--no-cache');
+    expect(r.status).toBe(3);
+    expect(r.stdout).toMatch(/^trap: out-of-fuel: .*\(fuel used: 100,000\)/);
+    const j = cli('run', loop, '--invoke', 'spin', '--fuel', '100000', '--no-cache', '--json');
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, trap: 'out-of-fuel', fuelUsed: '100000' });
+  });
+  it('a rejected module exits 1 with check\'s output; a usage error exits 2', async () => {
+    const r = cli('run', file('truncated.wasm'), '--no-cache');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(cli('check', file('truncated.wasm')).stdout);
+    expect(cli('run', file('add.wasm'), '--invoke', 'add', '--args', '1,x', '--no-cache').status).toBe(2);
+    expect(cli('run', file('add.wasm'), '--invoke', 'nope', '--no-cache').status).toBe(2);
+  });
+  it('the second run of the same file and policy is served by the disk cache, without hardening again', async () => {
+    const add = await wasmFile('add2.wasm', ADD);
+    const dir = file('cache-b');
+    expect(cli('run', add, '--invoke', 'add', '--args', '2,2', '--cache-dir', dir).stdout.trim()).toBe('4  (fuel used: 3)');
+    const { readdirSync } = await import('node:fs');
+    const entry = readdirSync(dir).find((f) => f.endsWith('.wasm'))!;
+    // swap the cached hardened module for another valid hardened module (one that subtracts): if run
+    // hardened again instead of using the cache, it would still add
+    const { harden } = await import('../../src/instrument/harden.js');
+    const { CHECK_DEFAULT_POLICY } = await import('../../src/cli/check.js');
+    const sub = await harden(readFileSync(await wasmFile('sub.wasm', ADD.replace('i32.add', 'i32.sub'))), CHECK_DEFAULT_POLICY);
+    const { readFileSync: read } = await import('node:fs');
+    const meta = JSON.parse(read(join(dir, entry.replace('.wasm', '.json')), 'utf8')) as { report: { outputBytes: number } };
+    meta.report.outputBytes = sub.bytes.length;
+    writeFileSync(join(dir, entry), sub.bytes);
+    writeFileSync(join(dir, entry.replace('.wasm', '.json')), JSON.stringify(meta));
+    expect(cli('run', add, '--invoke', 'add', '--args', '2,2', '--cache-dir', dir).stdout.trim()).toBe('0  (fuel used: 3)');
   });
 });
