@@ -36,6 +36,7 @@ export { V8_LIMITS, type LimitName } from './limits.js';
 export type { ModuleInfo } from './binary/module-info.js';
 export {
   instantiate,
+  HOST_CALL_WEIGHT,
   MemoryAccess,
   InstantiationTrapError,
   SANDBOX_ISSUE_CODES,

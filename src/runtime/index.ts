@@ -2,7 +2,7 @@
  * The runtime: run hardened modules in-process with fuel budgets, classified traps and deny-by-default
  * imports (sandbox.ts), plus the contract types (types.ts).
  */
-export { instantiate, type Sandbox } from './sandbox.js';
+export { instantiate, HOST_CALL_WEIGHT, type Sandbox } from './sandbox.js';
 export { MemoryAccess } from './memory-access.js';
 export { InstantiationTrapError, SANDBOX_ISSUE_CODES, type SandboxIssueCode, type TrapResult } from './errors.js';
 export { TRAP_MESSAGES, V8_TRAP_MESSAGES, kindOfV8Message } from './traps.js';

@@ -22,7 +22,8 @@
  *   `sandbox.exports` does not reset it, so recursion through the host is still bounded. After a trap the
  *   depth is restored to its value at the entry of the call (the frames in between are gone), and after
  *   each host function returns to the guest, to its value when the guest called it (a trap the host caught
- *   in a nested raw call must not leak depth).
+ *   in a nested raw call must not leak depth). While a host function runs, the depth is raised by
+ *   `HOST_CALL_WEIGHT`, so recursion through the host ends at our limit, deterministically.
  * - Host functions never let an exception unwind the guest uncontrolled. The wrapper catches whatever the
  *   host function throws (or whatever its result throws while being converted), records it on the
  *   innermost active `call`, and throws a private sentinel. Wasm 2.0 has no exception handling (policy
@@ -288,6 +289,18 @@ interface CallFrame {
 /** Active `call`s of every sandbox, innermost last: a host failure belongs to the innermost one. */
 const frames: CallFrame[] = [];
 
+/**
+ * What a host function call weighs on the depth global while it runs, in notional bytes (stack-limit.ts).
+ * Only a guest re-entered from the host sees it (a guest function's prologue is the only check), so it
+ * costs nothing to a host function that does not call back. It exists because a round trip through
+ * JavaScript costs far more *native* stack than a guest frame's notional weight says (about ten JS frames
+ * per level through `sandbox.call`): without it, recursion through a host import would end at V8's own
+ * RangeError (classified, but not deterministic) long before our limit. With it, such recursion ends at
+ * our limit, at the same level on every run: at most 256 KiB / 4 KiB = 64 levels under the default limit,
+ * 512 under the largest.
+ */
+export const HOST_CALL_WEIGHT = 4096;
+
 /** The private sentinel thrown through guest frames after a host failure was recorded. */
 class HostFault extends Error {}
 const HOST_FAULT: unknown = freeze(new HostFault('wasm-harden: a host function failed; unwinding the guest to its sandbox call'));
@@ -415,6 +428,7 @@ class SandboxCore implements HostInvoker {
 
   invokeHost(fn: (...args: unknown[]) => unknown, args: unknown[], site: HostCallSite): unknown {
     const depth = this.depth();
+    this.setDepth(depth + HOST_CALL_WEIGHT);
     this.activeHost++;
     try {
       const result = convertResults(apply(fn, undefined, args), site.results);

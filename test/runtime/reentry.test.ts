@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HardenedModule } from '../../src/instrument/harden.js';
-import { instantiate, type Sandbox } from '../../src/runtime/sandbox.js';
+import { HOST_CALL_WEIGHT, instantiate, type Sandbox } from '../../src/runtime/sandbox.js';
 import type { RunResult } from '../../src/runtime/types.js';
 import { hardenWat } from './helpers.js';
 
@@ -18,7 +18,7 @@ const REENTER = `(module
       (else (i32.add (call $reenter (i32.sub (local.get $n) (i32.const 1))) (i32.const 1))))))`;
 
 describe('the depth global across re-entry', async () => {
-  const h: HardenedModule = await hardenWat(REENTER, { ...ALL_HOST, stackLimit: 4096 });
+  const h: HardenedModule = await hardenWat(REENTER, { ...ALL_HOST, stackLimit: 65536 });
   it('recursion through sandbox.call is bounded by our stack limit (not reset on re-entry)', async () => {
     let sb!: Sandbox;
     const nested: RunResult[] = [];
@@ -40,10 +40,11 @@ describe('the depth global across re-entry', async () => {
     const traps = nested.filter((r) => !r.ok);
     expect(traps).toHaveLength(1);
     expect(traps[0]).toMatchObject({ ok: false, trap: 'stack-overflow' });
-    expect((traps[0] as { message: string }).message).toContain('stack limit of 4096');
+    expect((traps[0] as { message: string }).message).toContain('stack limit of 65536');
     const levels = deepest;
-    expect(levels).toBeGreaterThan(5);
-    expect(levels).toBeLessThan(100);
+    // each level: a guest frame plus HOST_CALL_WEIGHT
+    expect(levels).toBeGreaterThan(10);
+    expect(levels).toBeLessThanOrEqual(65536 / HOST_CALL_WEIGHT);
 
     // the same again: the depth was restored after the trap and reset at the next top-level entry
     deepest = 0;
@@ -69,7 +70,7 @@ describe('the depth global across re-entry', async () => {
     });
     const r = sb.call('f', 1_000_000);
     expect(r).toMatchObject({ ok: false, trap: 'stack-overflow' });
-    expect((r as { message: string }).message).toContain('stack limit of 4096');
+    expect((r as { message: string }).message).toContain('stack limit of 65536');
     const levels = deepest;
     deepest = 0;
     expect(sb.call('f', 1_000_000)).toMatchObject({ ok: false, trap: 'stack-overflow' });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TRAP_KINDS, type RunResult, type TrapKind } from '../../src/runtime/types.js';
 import { TRAP_MESSAGES, kindOfV8Message } from '../../src/runtime/traps.js';
 import { hardenWat, sandboxOf, wat } from './helpers.js';
-import { instantiate } from '../../src/runtime/sandbox.js';
+import { HOST_CALL_WEIGHT, instantiate } from '../../src/runtime/sandbox.js';
 import { harden } from '../../src/instrument/harden.js';
 
 function expectTrap(r: RunResult, kind: TrapKind): void {
@@ -111,19 +111,36 @@ describe('every TrapKind from a real guest', async () => {
     }
   });
 
-  it('stack-overflow from V8 itself (RangeError) when recursion goes through the host', async () => {
-    // every guest frame is light for our limit, but each round trip through JS costs real native stack
+  it('stack-overflow from V8 itself: a RangeError "Maximum call stack size exceeded"', async () => {
+    const blow = (n: number): number => blow(n + 1) + 1;
+    const h = await sandboxOf(`(module (import "env" "deep" (func $d (param i32) (result i32))) (func (export "f") (result i32) (call $d (i32.const 0))))`, {
+      imports: { env: { deep: blow } },
+    }, { imports: [{ module: 'env', name: 'deep' }] });
+    const r = h.call('f');
+    expectTrap(r, 'stack-overflow');
+    if (!r.ok) {
+      expect(r.message).toContain('native stack');
+      expect(r.cause).toBeInstanceOf(RangeError);
+    }
+  });
+
+  it('recursion through the host ends at our limit, at the same level every time, even under the largest limit', async () => {
     let sb: Awaited<ReturnType<typeof instantiate>>;
+    let levels = 0;
     const h = await hardenWat(
       `(module (import "env" "again" (func $again (param i32) (result i32)))
         (func (export "f") (param i32) (result i32) (call $again (i32.add (local.get 0) (i32.const 1)))))`,
       { imports: [{ module: 'env', name: 'again' }], stackLimit: 2 * 1024 * 1024 },
     );
-    sb = await instantiate(h, { imports: { env: { again: (n: number) => (sb.exports['f'] as (n: number) => number)(n) } } });
+    sb = await instantiate(h, { imports: { env: { again: (n: number) => { levels = n; return (sb.exports['f'] as (n: number) => number)(n); } } } });
     const r = sb.call('f', 0);
     expectTrap(r, 'stack-overflow');
-    if (!r.ok) expect(r.message).toContain('native stack');
-    expect(sb.call('f', 0).ok).toBe(false); // and again: nothing leaked
+    if (!r.ok) expect(r.message).toContain('stack limit of 2097152');
+    const first = levels;
+    expect(first).toBeGreaterThan(100);
+    expect(first).toBeLessThanOrEqual(2 * 1024 * 1024 / HOST_CALL_WEIGHT);
+    expect(sb.call('f', 0)).toEqual(r);
+    expect(levels).toBe(first);
   });
 });
 
