@@ -10,11 +10,12 @@
  *   - `invalid.*`    well-formed, but it fails the spec's validation rules (validator)
  *   - `forbidden.*`  valid Wasm, but the policy does not allow it (policy gates)
  *   - `policy.*`     the caller's policy object itself is bad (never about the module's bytes)
+ *   - `sandbox.*`    the runtime refused how the host set up or used a sandbox (imports, arguments, memory)
  *   - `internal.*`   a bug in wasm-harden; the input is rejected conservatively (the fuzz harness hunts these)
  * A code is never reused for another meaning; new failures get new codes.
  */
 
-export type Phase = 'malformed' | 'invalid' | 'forbidden' | 'policy' | 'internal';
+export type Phase = 'malformed' | 'invalid' | 'forbidden' | 'policy' | 'sandbox' | 'internal';
 
 export interface Issue {
   /** Stable identifier; see `ISSUE_CODES`. */
@@ -123,6 +124,15 @@ export const ISSUE_CODES = {
   'forbidden.start-function': ['start function not allowed', 'The module has a start function and `allowStart` is false.'],
   // ── policy: the caller's options ───────────────────────────────────────────────────────
   'policy.invalid-option': ['invalid policy option', 'The policy object itself is malformed (unknown key, wrong type, out of range).'],
+  // ── sandbox: the runtime refused the host's setup or use of a sandbox ─────────────────
+  'sandbox.invalid-option': ['invalid sandbox option', 'An option of `instantiate` (or a fuel amount) is malformed or out of range.'],
+  'sandbox.missing-import': ['missing import', 'The module imports something the host did not provide (`imports`, `wasi` or `memory`).'],
+  'sandbox.import-kind': ['incompatible import', 'A provided import is not the kind the module imports (function, memory, table, global), or a WASI import has another signature than preview1\'s.'],
+  'sandbox.link-error': ['link error', 'The engine refused to link a provided import (its type or limits do not match the import).'],
+  'sandbox.instantiation-trap': ['instantiation trapped', 'A data or element segment, or the start function, trapped while instantiating (the trap is attached).'],
+  'sandbox.unknown-export': ['unknown export', '`sandbox.call` names no exported function.'],
+  'sandbox.invalid-argument': ['invalid argument', 'Arguments that do not fit the export\'s signature, or a bad value passed to a sandbox method.'],
+  'sandbox.memory-bounds': ['out of bounds memory access', 'A memory helper was asked to touch bytes outside the guest memory, or the sandbox has no memory it can reach.'],
   // ── internal: a wasm-harden bug, never the input's fault ──────────────────────────────
   'internal.error': ['internal error', 'wasm-harden failed unexpectedly; the input is rejected. Please report it with the input.'],
 } as const satisfies Record<string, readonly [string, string]>;

@@ -4,32 +4,22 @@
  * while instantiating). They are `WasmHardenError`s carrying one `Issue` each, like every other refusal in
  * wasm-harden; a *trap* during `sandbox.call` is never an error: it is a `RunResult` with `ok: false`.
  *
- * The codes below are not in `src/issues.ts` yet (that file belongs to the lead). Until they are, each is
- * cast to `IssueCode` in `sandboxIssue`, the one place that does it.
- * TODO(issues.ts): add these entries to ISSUE_CODES and a `sandbox` phase to `Phase`, then drop the cast.
+ * Their codes are the `sandbox.*` entries of ISSUE_CODES (src/issues.ts).
  */
 
-import { WasmHardenError, type Issue, type IssueCode } from '../issues.js';
+import { ISSUE_CODES, WasmHardenError, specText, type Issue, type IssueCode } from '../issues.js';
 import type { RunResult } from './types.js';
 
-/** code → [the wording each message starts with, a description] (proposed for ISSUE_CODES). */
-export const SANDBOX_ISSUE_CODES = {
-  'sandbox.invalid-option': ['invalid sandbox option', 'An option of `instantiate` (or a fuel amount) is malformed or out of range.'],
-  'sandbox.missing-import': ['missing import', 'The module imports something the host did not provide (`imports`, `wasi` or `memory`).'],
-  'sandbox.import-kind': ['incompatible import', 'A provided import is not the kind the module imports (function, memory, table, global), or a WASI import has another signature than preview1\'s.'],
-  'sandbox.link-error': ['link error', 'The engine refused to link a provided import (its type or limits do not match the import).'],
-  'sandbox.instantiation-trap': ['instantiation trapped', 'A data or element segment, or the start function, trapped while instantiating (the trap is attached).'],
-  'sandbox.unknown-export': ['unknown export', '`sandbox.call` names no exported function.'],
-  'sandbox.invalid-argument': ['invalid argument', 'Arguments that do not fit the export\'s signature, or a bad value passed to a sandbox method.'],
-  'sandbox.memory-bounds': ['out of bounds memory access', 'A memory helper was asked to touch bytes outside the guest memory, or the sandbox has no memory it can reach.'],
-} as const satisfies Record<string, readonly [string, string]>;
+export type SandboxIssueCode = Extract<IssueCode, `sandbox.${string}`>;
 
-export type SandboxIssueCode = keyof typeof SANDBOX_ISSUE_CODES;
+/** The sandbox codes and their wording (the `sandbox.*` entries of ISSUE_CODES). */
+export const SANDBOX_ISSUE_CODES = Object.fromEntries(
+  Object.entries(ISSUE_CODES).filter(([code]) => code.startsWith('sandbox.')),
+) as { readonly [K in SandboxIssueCode]: (typeof ISSUE_CODES)[K] };
 
-export function sandboxIssue(code: SandboxIssueCode | IssueCode, detail: string, path?: string): Issue {
-  const known = (SANDBOX_ISSUE_CODES as Record<string, readonly [string, string]>)[code];
-  const message = known === undefined ? detail : `${known[0]}: ${detail}`;
-  const issue: Issue = { code: code as IssueCode, message, offset: 0 };
+export function sandboxIssue(code: IssueCode, detail: string, path?: string): Issue {
+  const message = code.startsWith('sandbox.') ? `${specText(code)}: ${detail}` : detail;
+  const issue: Issue = { code, message, offset: 0 };
   if (path !== undefined) issue.path = path;
   return issue;
 }
