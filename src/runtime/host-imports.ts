@@ -28,7 +28,7 @@ import { ExternKindCode, VALTYPE_NAMES, type Import, type ModuleInfo } from '../
 import type { Issue } from '../issues.js';
 import { specText } from '../issues.js';
 import type { ExternKind, Policy } from '../policy.js';
-import { importTypeText } from '../validate/policy-gate.js';
+import { importVerdict } from '../validate/policy-gate.js';
 import { sandboxIssue } from './errors.js';
 import type { HostImports } from './types.js';
 import { WASI_MODULE, wasiSignatureMismatch, type Wasi } from './wasi.js';
@@ -81,24 +81,8 @@ export interface ImportPlan<Owner> {
 
 /** The allowlist's verdict on one import: undefined when allowed, else the issue. */
 export function checkImportAllowed(info: ModuleInfo, policy: Policy, imp: Import): Issue | undefined {
-  const path = `import "${imp.module}"."${imp.name}"`;
-  const kind = KIND_NAMES[imp.desc.kind]!;
-  const reserved = policy.reservedNamespace;
-  if (imp.module.startsWith(reserved))
-    return sandboxIssue('forbidden.reserved-name', `${specText('forbidden.reserved-name')}: the module name "${imp.module}" is reserved for instrumentation`, path);
-  if (policy.imports === 'any') return undefined;
-  const candidates = policy.imports.filter((e) => e.module === imp.module && (e.name === '*' || e.name === imp.name));
-  if (candidates.length === 0)
-    return sandboxIssue('forbidden.import', `${specText('forbidden.import')}: ${kind} "${imp.module}"."${imp.name}" is not on the policy's allowlist`, path);
-  const actual = importTypeText(info, imp);
-  const ok = candidates.some((e) => (e.kind === undefined || e.kind === kind) && (e.type === undefined || kind === 'memory' || e.type === actual));
-  if (ok) return undefined;
-  const wanted = candidates.map((e) => `${e.kind ?? 'any kind'}${e.type !== undefined ? ` ${e.type}` : ''}`).join(' or ');
-  return sandboxIssue(
-    'forbidden.import-type',
-    `${specText('forbidden.import-type')}: "${imp.module}"."${imp.name}" is imported as ${kind}${actual !== undefined ? ` ${actual}` : ''}, the allowlist says ${wanted}`,
-    path,
-  );
+  const verdict = importVerdict(info, policy, imp);
+  return verdict === undefined ? undefined : sandboxIssue(verdict.code, verdict.message, `import "${imp.module}"."${imp.name}"`);
 }
 
 // =========================================================================================================

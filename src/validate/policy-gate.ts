@@ -7,7 +7,7 @@
  */
 
 import { ExternKindCode, VALTYPE_NAMES, type Import, type ModuleInfo } from '../binary/module-info.js';
-import { specText } from '../issues.js';
+import { specText, type IssueCode } from '../issues.js';
 import { canonicalFuncType, type AllowedImport, type ExternKind, type Policy } from '../policy.js';
 import type { IssueCollector } from './issue-collector.js';
 
@@ -35,6 +35,28 @@ function matches(entry: AllowedImport, imp: Import): boolean {
   return entry.module === imp.module && (entry.name === '*' || entry.name === imp.name);
 }
 
+/**
+ * The policy's verdict on one import: the reserved namespace, then the allowlist by name, then by kind and
+ * type. Undefined when allowed. Shared by the validator's gate and the runtime's instantiation check.
+ */
+export function importVerdict(info: ModuleInfo, policy: Policy, imp: Import): { code: IssueCode; message: string } | undefined {
+  const kind = KIND_NAMES[imp.desc.kind]!;
+  if (imp.module.startsWith(policy.reservedNamespace))
+    return { code: 'forbidden.reserved-name', message: `${specText('forbidden.reserved-name')}: the module name "${imp.module}" is reserved for instrumentation` };
+  if (policy.imports === 'any') return undefined;
+  const candidates = policy.imports.filter((e) => matches(e, imp));
+  if (candidates.length === 0)
+    return { code: 'forbidden.import', message: `${specText('forbidden.import')}: ${kind} "${imp.module}"."${imp.name}" is not on the policy's allowlist` };
+  const actual = importTypeText(info, imp);
+  if (candidates.some((e) => (e.kind === undefined || e.kind === kind) && (e.type === undefined || kind === 'memory' || e.type === actual)))
+    return undefined;
+  const wanted = candidates.map((e) => `${e.kind ?? 'any kind'}${e.type !== undefined ? ` ${e.type}` : ''}`).join(' or ');
+  return {
+    code: 'forbidden.import-type',
+    message: `${specText('forbidden.import-type')}: "${imp.module}"."${imp.name}" is imported as ${kind}${actual !== undefined ? ` ${actual}` : ''}, the allowlist says ${wanted}`,
+  };
+}
+
 const utf8Length = (s: string) => Buffer.byteLength(s, 'utf8');
 
 export function checkPolicy(info: ModuleInfo, policy: Policy, c: IssueCollector): void {
@@ -43,32 +65,10 @@ export function checkPolicy(info: ModuleInfo, policy: Policy, c: IssueCollector)
 
   info.imports.forEach((imp, i) => {
     const path = `import[${i}] "${imp.module}"."${imp.name}"`;
-    const kind = KIND_NAMES[imp.desc.kind]!;
     if (utf8Length(imp.module) > limits.nameBytes || utf8Length(imp.name) > limits.nameBytes)
       c.add('forbidden.limit.name-bytes', `${specText('forbidden.limit.name-bytes')}: an import name is longer than ${limits.nameBytes} bytes`, imp.offset, path);
-    if (imp.module === reserved || imp.module.startsWith(`${reserved}`)) {
-      c.add('forbidden.reserved-name', `${specText('forbidden.reserved-name')}: the module name "${imp.module}" is reserved for instrumentation`, imp.offset, path);
-      return;
-    }
-    if (policy.imports === 'any') return;
-    const candidates = policy.imports.filter((e) => matches(e, imp));
-    if (candidates.length === 0) {
-      c.add('forbidden.import', `${specText('forbidden.import')}: ${kind} "${imp.module}"."${imp.name}" is not on the policy's allowlist`, imp.offset, path);
-      return;
-    }
-    const actualType = importTypeText(info, imp);
-    const ok = candidates.some(
-      (e) => (e.kind === undefined || e.kind === kind) && (e.type === undefined || kind === 'memory' || e.type === actualType),
-    );
-    if (!ok) {
-      const wanted = candidates.map((e) => `${e.kind ?? 'any kind'}${e.type !== undefined ? ` ${e.type}` : ''}`).join(' or ');
-      c.add(
-        'forbidden.import-type',
-        `${specText('forbidden.import-type')}: "${imp.module}"."${imp.name}" is imported as ${kind}${actualType !== undefined ? ` ${actualType}` : ''}, the allowlist says ${wanted}`,
-        imp.offset,
-        path,
-      );
-    }
+    const verdict = importVerdict(info, policy, imp);
+    if (verdict !== undefined) c.add(verdict.code, verdict.message, imp.offset, path);
   });
 
   for (const e of info.exports) {
