@@ -11,7 +11,7 @@ export {
   type HardenResult,
   type HardenOptions,
 } from './instrument/harden.js';
-export { FUEL_EXPORT, DEPTH_EXPORT } from './instrument/module-rewriter.js';
+export { FUEL_EXPORT, DEPTH_EXPORT, MEMORY_EXPORT } from './instrument/module-rewriter.js';
 export { costTable, DEFAULT_COSTS, MAX_UNIT_COST, type CostSpec, type CostTable } from './instrument/cost-model.js';
 export { DEFAULT_STACK_LIMIT, MAX_STACK_LIMIT, frameWeight } from './instrument/stack-limit.js';
 export {

@@ -9,7 +9,8 @@
  *             scratch of variable charges), after every existing global, so no index moves
  *   export    + `__wasm_harden_fuel` and `__wasm_harden_depth` (in the reserved namespace, which guests can
  *             neither import nor export), so any loader can run the module unchanged and a host can read and
- *             refill the budget
+ *             refill the budget; + `__wasm_harden_memory` when the module has a memory it does not export
+ *             (so the host's memory helpers and WASI can reach it)
  *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts), with one i64
  *             local appended for the fuel where V8's locals limit leaves room. A body that would outgrow
  *             V8's function size limit is reported, not emitted.
@@ -30,6 +31,8 @@ import { frameWeight, planStackLimit } from './stack-limit.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
 export const DEPTH_EXPORT = '__wasm_harden_depth';
+/** memory 0, exported under the reserved namespace when the guest does not export it (for the host's tools and WASI) */
+export const MEMORY_EXPORT = '__wasm_harden_memory';
 
 export interface RewriteOptions {
   policy: Policy;
@@ -177,14 +180,16 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     w.byte(0x7f).byte(0x01).byte(0x41).byte(0x00).byte(0x0b); // $n: mut i32 = 0 (scratch)
     out.section(SectionId.Global, w);
   };
+  const exportMemory = info.allMemories.length > 0 && !info.exports.some((e) => e.kind === 2 && e.index === 0);
   const writeExport = (s: Section | undefined) => {
     wroteExport = true;
     const w = new ByteWriter();
     const existing = s === undefined ? { count: 0, start: 0 } : afterCount(bytes, s);
-    w.u32(existing.count + 2);
+    w.u32(existing.count + 2 + (exportMemory ? 1 : 0));
     if (s !== undefined) w.range(bytes, existing.start, s.end);
     w.name(FUEL_EXPORT).byte(0x03).u32(fuelGlobal);
     w.name(DEPTH_EXPORT).byte(0x03).u32(depthGlobal);
+    if (exportMemory) w.name(MEMORY_EXPORT).byte(0x02).u32(0);
     out.section(SectionId.Export, w);
   };
   /** writes the sections that must exist before a section of rank `rank` */

@@ -54,6 +54,7 @@ import { ExternKindCode, VALTYPE_NAMES, type FuncType, type ModuleInfo } from '.
 import { DecodeError, Reader } from '../binary/reader.js';
 import { ByteWriter } from '../instrument/byte-writer.js';
 import type { HardenedModule } from '../instrument/harden.js';
+import { MEMORY_EXPORT } from '../instrument/module-rewriter.js';
 import { WasmHardenError, type Issue } from '../issues.js';
 import { V8_LIMITS } from '../limits.js';
 import { MAX_FUEL, normalizePolicy, parseFuel, type Policy } from '../policy.js';
@@ -252,6 +253,8 @@ async function prepare(hardened: HardenedModule): Promise<Prepared> {
     } else if (e.kind === ExternKindCode.Memory && e.index === 0) memoryExport ??= e.name;
     else if (e.kind === ExternKindCode.Table && !tableExports.has(e.index)) tableExports.set(e.index, e.name);
   }
+  // harden exports memory 0 under the reserved namespace when the guest keeps it to itself
+  if (memoryExport === undefined && info.exports.some((e) => e.name === MEMORY_EXPORT && e.kind === ExternKindCode.Memory)) memoryExport = MEMORY_EXPORT;
   return { module, info, policy, fuelExport, depthExport, stackLimit, startExport, functions, hidden, memoryExport, tableExports, indirect: undefined };
 }
 
