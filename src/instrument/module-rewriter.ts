@@ -27,7 +27,7 @@ import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
 import { exitCheck, planFuel } from './fuel.js';
 import { V8_LIMITS } from '../limits.js';
-import { frameWeight, planStackLimit } from './stack-limit.js';
+import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
 export const DEPTH_EXPORT = '__wasm_harden_depth';
@@ -84,7 +84,6 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const fuelGlobal = info.allGlobals.length;
   const depthGlobal = fuelGlobal + 1;
   const scratchGlobal = fuelGlobal + 2;
-  const exitCheckBytes = exitCheck(fuelGlobal);
   const oversize: OversizeBody[] = [];
 
   // multi-value wrappers need a type index for `[] -> results`: reuse one if the module has it
@@ -123,18 +122,21 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     const localsBefore = type.params.length + fb.localCount;
     const fuelLocal = localsBefore + 1 <= V8_LIMITS.localsPerFunction ? localsBefore : undefined;
     const fuel = planFuel(bytes, fb, { costs: opts.costs, fuelGlobal, scratchGlobal, fuelLocal }, edits);
-    planStackLimit(
-      bytes,
-      fb,
-      {
-        depthGlobal,
-        exitCheck: exitCheckBytes,
-        limit: opts.stackLimit,
-        weight: frameWeight(type.params.length, fb.localCount, fb.maxStackHeight),
-        blockType: blockTypeFor(type.results),
-      },
-      edits,
-    );
+    // a leaf with a small frame cannot recurse: it needs no stack accounting (see stack-limit.ts)
+    const weight = frameWeight(type.params.length, fb.localCount, fb.maxStackHeight);
+    if (fuel.hasCalls || weight > LEAF_MAX_WEIGHT)
+      planStackLimit(
+        bytes,
+        fb,
+        {
+          depthGlobal,
+          exitCheck: exitCheck(fuelGlobal, undefined),
+          limit: opts.stackLimit,
+          weight,
+          blockType: blockTypeFor(type.results),
+        },
+        edits,
+      );
     meteringPoints += fuel.points;
     staticCost.push(fuel.staticCost);
     body.length = 0;

@@ -46,6 +46,14 @@ export const DEFAULT_STACK_LIMIT = 256 * 1024;
 /** The largest stack budget a policy may set (on a main thread, still below V8's own limit as measured). */
 export const MAX_STACK_LIMIT = 2 * 1024 * 1024;
 export const FRAME_BASE = 128;
+/**
+ * A leaf (a function that calls nothing, directly or through a table) whose frame weighs at most this much
+ * gets no stack accounting: it cannot recurse, so it adds at most one frame below the deepest accounted one.
+ * The limit's margin below V8's own (see DEFAULT_STACK_LIMIT) covers that frame. Small leaves are the most
+ * frequently called functions of real programs (accessors, helpers), so this is where the prologue and
+ * epilogue cost the most.
+ */
+export const LEAF_MAX_WEIGHT = 1024;
 export const LOCAL_WEIGHT = 16;
 export const SLOT_WEIGHT = 8;
 

@@ -259,14 +259,14 @@ describe('the runner checks what it claims', () => {
       expect({ type: t, passed: r.counts[t].passed }).toEqual({ type: t, passed: 0 });
     }
     expect(totals(r).failed).toBe(EXECUTABLE_TOTAL - 1_595 - 18);
-  });
+  }, 60_000);
 
   test('calling everything through wrappers gives the same result as the default (JS API where exact)', async () => {
     const r = await runSuite(undefined, { calls: 'wrapper' });
     expect(passedCounts(r)).toEqual(passedCounts(plain));
     expect(r.failures).toEqual(plain.failures);
     expect(r.calls.direct).toBe(11); // the `get` of non-NaN globals
-  });
+  }, 60_000);
 
   test('prepare sees every module, and an (async) identity prepare changes nothing', async () => {
     const seen: PrepareContext[] = [];
@@ -281,7 +281,7 @@ describe('the runner checks what it claims', () => {
     expect(seen.filter((c) => c.command === 'module').length).toBe(1_595);
     expect(seen.find((c) => c.script === 'linking' && c.name === '$Mf')).toMatchObject({ command: 'module', filename: 'linking.0.wasm' });
     expect(passedCounts(r)).toEqual(passedCounts(plain));
-  });
+  }, 60_000);
 
   test('a prepare failure or a module that does not compile fails its command, not the run', async () => {
     const r = await runSuite(['address'], {

@@ -5,128 +5,84 @@
   (type $t1 (func (param i32 i32) (result i32)))
   (func $bucket (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 6
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 6
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      block $B3
-        block $B4
-          local.get $p0
-          i32.const 0
-          i32.lt_s
-          br_if $B3
-          local.get $l1
-          i64.const 4
-          i64.sub
-          local.tee $l1
-          global.set $__wasm_harden_fuel
-          local.get $p0
-          i32.const 10
-          i32.lt_u
-          br_if $B4
-          local.get $l1
-          i64.const 4
-          i64.sub
-          local.tee $l1
-          global.set $__wasm_harden_fuel
-          local.get $p0
-          i32.const 10
-          i32.div_u
-          br $B1
-        end
+    block $B1
+      block $B2
+        local.get $p0
+        i32.const 0
+        i32.lt_s
+        br_if $B1
         local.get $l1
-        i64.const 2
+        i64.const 4
         i64.sub
         local.tee $l1
         global.set $__wasm_harden_fuel
-        i32.const 0
-        br $B1
+        local.get $p0
+        i32.const 10
+        i32.lt_u
+        br_if $B2
+        local.get $l1
+        i64.const 4
+        i64.sub
+        local.tee $l1
+        global.set $__wasm_harden_fuel
+        local.get $p0
+        i32.const 10
+        i32.div_u
+        return
       end
       local.get $l1
-      i64.const 1
+      i64.const 2
       i64.sub
       local.tee $l1
       global.set $__wasm_harden_fuel
-      i32.const -1
+      i32.const 0
+      return
     end
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I5
-      unreachable
-    end)
+    local.get $l1
+    i64.const 1
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    i32.const -1)
   (func $first_nonzero (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
     (local $l2 i64)
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l2
+    local.get $l2
+    i64.const 4
+    i64.sub
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l2
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
     block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l2
+      local.get $p0
+      local.get $p0
+      br_if $B1
       local.get $l2
-      i64.const 4
+      i64.const 2
       i64.sub
       local.tee $l2
       global.set $__wasm_harden_fuel
-      local.get $l2
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      block $B3 (result i32)
-        local.get $p0
-        local.get $p0
-        br_if $B3
-        local.get $l2
-        i64.const 2
-        i64.sub
-        local.tee $l2
-        global.set $__wasm_harden_fuel
-        drop
-        local.get $p1
-      end
-    end
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I4
-      unreachable
+      drop
+      local.get $p1
     end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))

@@ -6,252 +6,142 @@
   (type $t2 (func (param i32) (result i32)))
   (func $fill (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
     (local $l3 i64)
-    global.get $__wasm_harden_depth
-    i32.const 200
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l3
+    local.get $l3
+    i64.const 4
+    i64.sub
+    local.tee $l3
+    global.set $__wasm_harden_fuel
+    local.get $l3
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1
-      global.get $__wasm_harden_fuel
-      local.set $l3
-      local.get $l3
-      i64.const 4
-      i64.sub
-      local.tee $l3
-      global.set $__wasm_harden_fuel
-      local.get $l3
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      local.get $p1
-      local.get $p2
-      global.set $g2
-      local.get $l3
-      global.get $g2
-      i64.extend_i32_u
-      i64.const 1
-      i64.mul
-      i64.sub
-      local.tee $l3
-      global.set $__wasm_harden_fuel
-      local.get $l3
-      i64.const 0
-      i64.lt_s
-      if $I3
-        unreachable
-      end
-      global.get $g2
-      memory.fill
-    end
-    global.get $__wasm_harden_depth
-    i32.const 200
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
+    local.get $p0
+    local.get $p1
+    local.get $p2
+    global.set $g2
+    local.get $l3
+    global.get $g2
+    i64.extend_i32_u
+    i64.const 1
+    i64.mul
+    i64.sub
+    local.tee $l3
+    global.set $__wasm_harden_fuel
+    local.get $l3
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I1
       unreachable
-    end)
+    end
+    global.get $g2
+    memory.fill)
   (func $copy (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
     (local $l3 i64)
-    global.get $__wasm_harden_depth
-    i32.const 200
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l3
+    local.get $l3
+    i64.const 4
+    i64.sub
+    local.tee $l3
+    global.set $__wasm_harden_fuel
+    local.get $l3
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1
-      global.get $__wasm_harden_fuel
-      local.set $l3
-      local.get $l3
-      i64.const 4
-      i64.sub
-      local.tee $l3
-      global.set $__wasm_harden_fuel
-      local.get $l3
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      local.get $p1
-      local.get $p2
-      global.set $g2
-      local.get $l3
-      global.get $g2
-      i64.extend_i32_u
-      i64.const 1
-      i64.mul
-      i64.sub
-      local.tee $l3
-      global.set $__wasm_harden_fuel
-      local.get $l3
-      i64.const 0
-      i64.lt_s
-      if $I3
-        unreachable
-      end
-      global.get $g2
-      memory.copy
-    end
-    global.get $__wasm_harden_depth
-    i32.const 200
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
+    local.get $p0
+    local.get $p1
+    local.get $p2
+    global.set $g2
+    local.get $l3
+    global.get $g2
+    i64.extend_i32_u
+    i64.const 1
+    i64.mul
+    i64.sub
+    local.tee $l3
+    global.set $__wasm_harden_fuel
+    local.get $l3
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I1
       unreachable
-    end)
+    end
+    global.get $g2
+    memory.copy)
   (func $init (type $t0) (param $p0 i32) (param $p1 i32) (param $p2 i32)
     (local $l3 i64)
-    global.get $__wasm_harden_depth
-    i32.const 200
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l3
+    local.get $l3
+    i64.const 4
+    i64.sub
+    local.tee $l3
+    global.set $__wasm_harden_fuel
+    local.get $l3
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1
-      global.get $__wasm_harden_fuel
-      local.set $l3
-      local.get $l3
-      i64.const 4
-      i64.sub
-      local.tee $l3
-      global.set $__wasm_harden_fuel
-      local.get $l3
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      local.get $p1
-      local.get $p2
-      global.set $g2
-      local.get $l3
-      global.get $g2
-      i64.extend_i32_u
-      i64.const 1
-      i64.mul
-      i64.sub
-      local.tee $l3
-      global.set $__wasm_harden_fuel
-      local.get $l3
-      i64.const 0
-      i64.lt_s
-      if $I3
-        unreachable
-      end
-      global.get $g2
-      memory.init $d0
-    end
-    global.get $__wasm_harden_depth
-    i32.const 200
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
+    local.get $p0
+    local.get $p1
+    local.get $p2
+    global.set $g2
+    local.get $l3
+    global.get $g2
+    i64.extend_i32_u
+    i64.const 1
+    i64.mul
+    i64.sub
+    local.tee $l3
+    global.set $__wasm_harden_fuel
+    local.get $l3
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I1
       unreachable
-    end)
+    end
+    global.get $g2
+    memory.init $d0)
   (func $drop (type $t1)
     (local $l0 i64)
-    global.get $__wasm_harden_depth
-    i32.const 128
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l0
+    local.get $l0
+    i64.const 1
+    i64.sub
+    local.tee $l0
+    global.set $__wasm_harden_fuel
+    local.get $l0
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1
-      global.get $__wasm_harden_fuel
-      local.set $l0
-      local.get $l0
-      i64.const 1
-      i64.sub
-      local.tee $l0
-      global.set $__wasm_harden_fuel
-      local.get $l0
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      data.drop $d0
-    end
-    global.get $__wasm_harden_depth
-    i32.const 128
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    data.drop $d0)
   (func $load (type $t2) (param $p0 i32) (result i32)
     (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 152
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 2
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 2
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      i32.load8_u
-    end
-    global.get $__wasm_harden_depth
-    i32.const 152
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    local.get $p0
+    i32.load8_u)
   (memory $mem 1 16384)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))

@@ -6,85 +6,41 @@
   (import "env" "twice" (func $env.twice (type $t0)))
   (func $f1 (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 3
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 3
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      i32.const 1
-      i32.add
-    end
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    local.get $p0
+    i32.const 1
+    i32.add)
   (func $f2 (type $t0) (param $p0 i32) (result i32)
     (local $l1 i32) (local $l2 i64)
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l2
+    local.get $l2
+    i64.const 5
+    i64.sub
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l2
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l2
-      local.get $l2
-      i64.const 5
-      i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
-      local.get $l2
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      local.tee $l1
-      local.get $l1
-      i32.mul
-    end
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    local.get $p0
+    local.tee $l1
+    local.get $l1
+    i32.mul)
   (func $direct (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64)
     global.get $__wasm_harden_depth

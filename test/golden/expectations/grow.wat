@@ -5,191 +5,103 @@
   (type $t1 (func (result i32)))
   (func $grow (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 152
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 2
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 2
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      global.set $g2
-      local.get $l1
-      global.get $g2
-      i64.extend_i32_u
-      i64.const 64
-      i64.mul
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I3
-        unreachable
-      end
-      global.get $g2
-      memory.grow
-    end
-    global.get $__wasm_harden_depth
-    i32.const 152
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
+    local.get $p0
+    global.set $g2
+    local.get $l1
+    global.get $g2
+    i64.extend_i32_u
+    i64.const 64
+    i64.mul
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I1
       unreachable
-    end)
+    end
+    global.get $g2
+    memory.grow)
   (func $size (type $t1) (result i32)
     (local $l0 i64)
-    global.get $__wasm_harden_depth
-    i32.const 136
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l0
+    local.get $l0
+    i64.const 1
+    i64.sub
+    local.tee $l0
+    global.set $__wasm_harden_fuel
+    local.get $l0
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l0
-      local.get $l0
-      i64.const 1
-      i64.sub
-      local.tee $l0
-      global.set $__wasm_harden_fuel
-      local.get $l0
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      memory.size
-    end
-    global.get $__wasm_harden_depth
-    i32.const 136
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    memory.size)
   (func $tgrow (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 3
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 3
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      ref.null func
-      local.get $p0
-      global.set $g2
-      local.get $l1
-      global.get $g2
-      i64.extend_i32_u
-      i64.const 1
-      i64.mul
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I3
-        unreachable
-      end
-      global.get $g2
-      table.grow $T0
-    end
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
+    ref.null func
+    local.get $p0
+    global.set $g2
+    local.get $l1
+    global.get $g2
+    i64.extend_i32_u
+    i64.const 1
+    i64.mul
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I1
       unreachable
-    end)
+    end
+    global.get $g2
+    table.grow $T0)
   (func $tsize (type $t1) (result i32)
     (local $l0 i64)
-    global.get $__wasm_harden_depth
-    i32.const 136
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l0
+    local.get $l0
+    i64.const 1
+    i64.sub
+    local.tee $l0
+    global.set $__wasm_harden_fuel
+    local.get $l0
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l0
-      local.get $l0
-      i64.const 1
-      i64.sub
-      local.tee $l0
-      global.set $__wasm_harden_fuel
-      local.get $l0
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      table.size $T0
-    end
-    global.get $__wasm_harden_depth
-    i32.const 136
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    table.size $T0)
   (table $T0 1 5 funcref)
   (memory $mem 1 3)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))

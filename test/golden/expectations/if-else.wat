@@ -4,116 +4,72 @@
   (type $t0 (func (param i32) (result i32)))
   (func $abs (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
-    if $I0
-      unreachable
-    end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 4
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      i32.const 0
-      i32.lt_s
-      if $I3 (result i32)
-        local.get $l1
-        i64.const 3
-        i64.sub
-        local.tee $l1
-        global.set $__wasm_harden_fuel
-        i32.const 0
-        local.get $p0
-        i32.sub
-      else
-        local.get $l1
-        i64.const 1
-        i64.sub
-        local.tee $l1
-        global.set $__wasm_harden_fuel
-        local.get $p0
-      end
-    end
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.sub
-    global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 4
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
     i64.const 0
     i64.lt_s
-    if $I4
-      unreachable
-    end)
-  (func $clamp (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
+    local.get $p0
+    i32.const 0
+    i32.lt_s
+    if $I1 (result i32)
       local.get $l1
-      i64.const 4
+      i64.const 3
       i64.sub
       local.tee $l1
       global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
+      i32.const 0
       local.get $p0
-      i32.const 100
-      i32.gt_s
-      if $I3
-        local.get $l1
-        i64.const 2
-        i64.sub
-        local.tee $l1
-        global.set $__wasm_harden_fuel
-        i32.const 100
-        local.set $p0
-      end
+      i32.sub
+    else
       local.get $l1
       i64.const 1
       i64.sub
       local.tee $l1
       global.set $__wasm_harden_fuel
       local.get $p0
-    end
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.sub
-    global.set $__wasm_harden_depth
+    end)
+  (func $clamp (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64)
     global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 4
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I0
       unreachable
-    end)
+    end
+    local.get $p0
+    i32.const 100
+    i32.gt_s
+    if $I1
+      local.get $l1
+      i64.const 2
+      i64.sub
+      local.tee $l1
+      global.set $__wasm_harden_fuel
+      i32.const 100
+      local.set $p0
+    end
+    local.get $l1
+    i64.const 1
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $p0)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))

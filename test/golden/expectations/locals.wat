@@ -5,156 +5,68 @@
   (type $t1 (func))
   (func $nolocals (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 3
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 3
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      i32.const 1
-      i32.add
-    end
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    local.get $p0
+    i32.const 1
+    i32.add)
   (func $withlocals (type $t0) (param $p0 i32) (result i32)
     (local $l1 i32) (local $l2 i32) (local $l3 i32) (local $l4 i64) (local $l5 i64)
-    global.get $__wasm_harden_depth
-    i32.const 224
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l5
+    local.get $l5
+    i64.const 7
+    i64.sub
+    local.tee $l5
+    global.set $__wasm_harden_fuel
+    local.get $l5
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l5
-      local.get $l5
-      i64.const 7
-      i64.sub
-      local.tee $l5
-      global.set $__wasm_harden_fuel
-      local.get $l5
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      i32.const 1
-      i32.add
-    end
-    global.get $__wasm_harden_depth
-    i32.const 224
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    local.get $p0
+    i32.const 1
+    i32.add)
   (func $empty (type $t1)
     (local $l0 i64)
-    global.get $__wasm_harden_depth
-    i32.const 128
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
-    if $I0
-      unreachable
-    end
-    block $B1
-      global.get $__wasm_harden_fuel
-      local.set $l0
-      local.get $l0
-      i64.const 0
-      i64.sub
-      local.tee $l0
-      global.set $__wasm_harden_fuel
-      local.get $l0
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-    end
-    global.get $__wasm_harden_depth
-    i32.const 128
-    i32.sub
-    global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
+    local.set $l0
+    local.get $l0
+    i64.const 0
+    i64.sub
+    local.tee $l0
+    global.set $__wasm_harden_fuel
+    local.get $l0
     i64.const 0
     i64.lt_s
-    if $I3
+    if $I0
       unreachable
     end)
   (func $emptylocals (type $t1)
     (local $l0 f64) (local $l1 v128) (local $l2 i64)
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
-    if $I0
-      unreachable
-    end
-    block $B1
-      global.get $__wasm_harden_fuel
-      local.set $l2
-      local.get $l2
-      i64.const 2
-      i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
-      local.get $l2
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-    end
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.sub
-    global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
+    local.set $l2
+    local.get $l2
+    i64.const 2
+    i64.sub
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l2
     i64.const 0
     i64.lt_s
-    if $I3
+    if $I0
       unreachable
     end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))

@@ -4,79 +4,57 @@
   (type $t0 (func (param i32) (result i32)))
   (func $sum (type $t0) (param $p0 i32) (result i32)
     (local $l1 i32) (local $l2 i64)
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l2
+    local.get $l2
+    i64.const 5
+    i64.sub
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l2
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l2
-      local.get $l2
-      i64.const 5
-      i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
-      local.get $l2
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      block $B3
-        local.get $p0
-        i32.eqz
-        br_if $B3
-        local.get $l2
-        i64.const 1
-        i64.sub
-        local.tee $l2
-        global.set $__wasm_harden_fuel
-        loop $L4
-          local.get $l2
-          i64.const 9
-          i64.sub
-          local.tee $l2
-          global.set $__wasm_harden_fuel
-          local.get $l2
-          i64.const 0
-          i64.lt_s
-          if $I5
-            unreachable
-          end
-          local.get $l1
-          local.get $p0
-          i32.add
-          local.set $l1
-          local.get $p0
-          i32.const 1
-          i32.sub
-          local.tee $p0
-          br_if $L4
-        end
-      end
+    block $B1
+      local.get $p0
+      i32.eqz
+      br_if $B1
       local.get $l2
       i64.const 1
       i64.sub
       local.tee $l2
       global.set $__wasm_harden_fuel
-      local.get $l1
+      loop $L2
+        local.get $l2
+        i64.const 9
+        i64.sub
+        local.tee $l2
+        global.set $__wasm_harden_fuel
+        local.get $l2
+        i64.const 0
+        i64.lt_s
+        if $I3
+          unreachable
+        end
+        local.get $l1
+        local.get $p0
+        i32.add
+        local.set $l1
+        local.get $p0
+        i32.const 1
+        i32.sub
+        local.tee $p0
+        br_if $L2
+      end
     end
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I6
-      unreachable
-    end)
+    local.get $l2
+    i64.const 1
+    i64.sub
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l1)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))

@@ -3,123 +3,81 @@
 (module
   (type $t0 (func (param i32 i32) (result i32 i32)))
   (type $t1 (func (param i32) (result i32 i32)))
-  (type $t2 (func (result i32 i32)))
   (func $swap (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
     (local $l2 i64)
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
-    if $I0
-      unreachable
-    end
-    block $B1 (result i32 i32)
-      global.get $__wasm_harden_fuel
-      local.set $l2
-      local.get $l2
-      i64.const 2
-      i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
-      local.get $l2
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p1
-      local.get $p0
-    end
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.sub
-    global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
+    local.set $l2
+    local.get $l2
+    i64.const 2
+    i64.sub
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l2
     i64.const 0
     i64.lt_s
-    if $I3
-      unreachable
-    end)
-  (func $divmod (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
-    (local $l2 i64)
-    global.get $__wasm_harden_depth
-    i32.const 184
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
     if $I0
       unreachable
     end
-    block $B1 (result i32 i32)
-      global.get $__wasm_harden_fuel
-      local.set $l2
+    local.get $p1
+    local.get $p0)
+  (func $divmod (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
+    (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.set $l2
+    local.get $l2
+    i64.const 3
+    i64.sub
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l2
+    i64.const 0
+    i64.lt_s
+    if $I0
+      unreachable
+    end
+    local.get $p1
+    i32.eqz
+    if $I1
       local.get $l2
       i64.const 3
       i64.sub
       local.tee $l2
       global.set $__wasm_harden_fuel
-      local.get $l2
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p1
-      i32.eqz
-      if $I3
-        local.get $l2
-        i64.const 3
-        i64.sub
-        local.tee $l2
-        global.set $__wasm_harden_fuel
-        i32.const 0
-        i32.const 0
-        br $B1
-      end
-      local.get $l2
-      i64.const 6
-      i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
-      local.get $p0
-      local.get $p1
-      i32.div_u
-      local.get $p0
-      local.get $p1
-      i32.rem_u
+      i32.const 0
+      i32.const 0
+      return
     end
-    global.get $__wasm_harden_depth
-    i32.const 184
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I4
-      unreachable
-    end)
+    local.get $l2
+    i64.const 6
+    i64.sub
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $p0
+    local.get $p1
+    i32.div_u
+    local.get $p0
+    local.get $p1
+    i32.rem_u)
   (func $fibpair (type $t1) (param $p0 i32) (result i32 i32)
     (local $l1 i32) (local $l2 i32) (local $l3 i64)
-    global.get $__wasm_harden_depth
-    i32.const 208
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l3
+    local.get $l3
+    i64.const 5
+    i64.sub
+    local.tee $l3
+    global.set $__wasm_harden_fuel
+    local.get $l3
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32 i32)
-      global.get $__wasm_harden_fuel
-      local.set $l3
+    i32.const 0
+    i32.const 1
+    loop $L1 (param i32 i32) (result i32 i32)
       local.get $l3
-      i64.const 5
+      i64.const 11
       i64.sub
       local.tee $l3
       global.set $__wasm_harden_fuel
@@ -129,42 +87,17 @@
       if $I2
         unreachable
       end
-      i32.const 0
+      local.set $l2
+      local.set $l1
+      local.get $l2
+      local.get $l1
+      local.get $l2
+      i32.add
+      local.get $p0
       i32.const 1
-      loop $L3 (param i32 i32) (result i32 i32)
-        local.get $l3
-        i64.const 11
-        i64.sub
-        local.tee $l3
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        i64.const 0
-        i64.lt_s
-        if $I4
-          unreachable
-        end
-        local.set $l2
-        local.set $l1
-        local.get $l2
-        local.get $l1
-        local.get $l2
-        i32.add
-        local.get $p0
-        i32.const 1
-        i32.sub
-        local.tee $p0
-        br_if $L3
-      end
-    end
-    global.get $__wasm_harden_depth
-    i32.const 208
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I5
-      unreachable
+      i32.sub
+      local.tee $p0
+      br_if $L1
     end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))

@@ -5,73 +5,51 @@
   (import "env" "n" (global $env.n i32))
   (func $f0 (type $t0)
     (local $l0 i32) (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 3
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
     block $B1
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 3
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      block $B3
-        loop $L4
-          local.get $l1
-          i64.const 4
-          i64.sub
-          local.tee $l1
-          global.set $__wasm_harden_fuel
-          local.get $l1
-          i64.const 0
-          i64.lt_s
-          if $I5
-            unreachable
-          end
-          local.get $l0
-          global.get $env.n
-          i32.ge_s
-          br_if $B3
-          local.get $l1
-          i64.const 9
-          i64.sub
-          local.tee $l1
-          global.set $__wasm_harden_fuel
-          global.get $sum
-          local.get $l0
-          i32.add
-          global.set $sum
-          local.get $l0
-          i32.const 1
-          i32.add
-          local.set $l0
-          br $L4
+      loop $L2
+        local.get $l1
+        i64.const 4
+        i64.sub
+        local.tee $l1
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        i64.const 0
+        i64.lt_s
+        if $I3
+          unreachable
         end
+        local.get $l0
+        global.get $env.n
+        i32.ge_s
+        br_if $B1
+        local.get $l1
+        i64.const 9
+        i64.sub
+        local.tee $l1
+        global.set $__wasm_harden_fuel
+        global.get $sum
+        local.get $l0
+        i32.add
+        global.set $sum
+        local.get $l0
+        i32.const 1
+        i32.add
+        local.set $l0
+        br $L2
       end
-    end
-    global.get $__wasm_harden_depth
-    i32.const 160
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I6
-      unreachable
     end)
   (global $sum (mut i32) (i32.const 0))
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))

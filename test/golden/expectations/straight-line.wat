@@ -4,50 +4,28 @@
   (type $t0 (func (param i32) (result i32)))
   (func $poly (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 168
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
+    global.get $__wasm_harden_fuel
+    local.set $l1
+    local.get $l1
+    i64.const 9
+    i64.sub
+    local.tee $l1
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    i64.const 0
+    i64.lt_s
     if $I0
       unreachable
     end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      local.get $l1
-      i64.const 9
-      i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      local.get $l1
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.get $p0
-      local.get $p0
-      i32.mul
-      local.get $p0
-      i32.const 3
-      i32.mul
-      i32.add
-      i32.const 1
-      i32.add
-    end
-    global.get $__wasm_harden_depth
-    i32.const 168
-    i32.sub
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    local.get $p0
+    local.get $p0
+    i32.mul
+    local.get $p0
+    i32.const 3
+    i32.mul
+    i32.add
+    i32.const 1
+    i32.add)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
