@@ -1,12 +1,14 @@
 /**
  * `wasm-harden run <file.wasm> [--invoke NAME] [--args a,b,...] [--fuel N] [--max-memory-pages N]
- *   [--wasi] [--policy p.json] [--preset strict|spec] [--cache-dir DIR | --no-cache] [--json]`
+ *   [--timeout-ms N] [--wasi] [--policy p.json] [--preset strict|spec] [--cache-dir DIR | --no-cache] [--json]`
  *
  * Hardens the module (through the content-addressed disk cache, so a second run of the same file and
  * policy skips binaryen), instantiates it in a sandbox, calls one export and prints the values, or the
  * trap kind, and the fuel used. The base policy is `check`'s (strict, imports unchecked); `--wasi` also
  * allows `wasi_snapshot_preview1` and provides the minimal WASI (stdout/stderr are printed after the run).
  * No other host function is provided, so a module that imports anything else fails to instantiate.
+ * `--timeout-ms N` runs the module in a worker thread (instantiateInWorker) that is terminated when the
+ * call (or the instantiation) passes N ms of wall-clock time: the result is the trap `timeout`, exit code 4.
  *
  * Exit codes: 0 ok, 1 rejected (the same output as `check`), 2 usage or I/O error, 3 trap, 4 timeout.
  * With `--json`: the `RunResult` (bigints as decimal strings), or `{ ok: false, issues }` when rejected.
@@ -19,6 +21,7 @@ import { normalizePolicy, parseFuel, type Policy } from '../policy.js';
 import { HardenCache } from '../runtime/cache.js';
 import { InstantiationTrapError } from '../runtime/errors.js';
 import { instantiate } from '../runtime/sandbox.js';
+import { instantiateInWorker } from '../runtime/worker-sandbox.js';
 import type { RunResult } from '../runtime/types.js';
 import { describeError, loadModule, loadPolicy, reportRejected } from './check.js';
 import { EXIT, UsageError, type Command, type Io, type ParsedArgs } from './command.js';
@@ -30,13 +33,14 @@ export const EXIT_TIMEOUT = 4;
 export const runCommand: Command = {
   name: 'run',
   summary: 'Harden (cached), instantiate and call one export; print the values or the trap kind and the fuel used.',
-  usage: '<file.wasm> [--invoke NAME] [--args a,b,...] [--fuel N] [--max-memory-pages N] [--wasi] [--policy p.json] [--json]',
+  usage: '<file.wasm> [--invoke NAME] [--args a,b,...] [--fuel N] [--max-memory-pages N] [--timeout-ms N] [--wasi] [--policy p.json] [--json]',
   positionals: { min: 1, max: 1 },
   options: [
     { name: 'invoke', short: 'i', type: 'string', valueName: '<NAME>', description: 'the export to call (default: _start if exported, else main)' },
     { name: 'args', short: 'a', type: 'string', valueName: '<a,b,...>', description: 'comma-separated arguments (integers, decimals; i64 beyond 2^53 as integers)' },
     { name: 'fuel', type: 'string', valueName: '<N>', description: 'the fuel budget of the call' },
     { name: 'max-memory-pages', type: 'string', valueName: '<N>', description: 'the memory cap in 64 KiB pages (policy limits.memoryPages)' },
+    { name: 'timeout-ms', type: 'string', valueName: '<N>', description: 'wall-clock limit in ms: run in a worker, terminated past it (trap timeout, exit 4)' },
     { name: 'wasi', type: 'flag', description: 'provide the minimal WASI preview1 (stdout/stderr captured and printed)' },
     { name: 'policy', short: 'p', type: 'string', valueName: '<policy.json>', description: 'a partial policy (JSON), merged over the preset' },
     { name: 'preset', type: 'string', valueName: '<strict|spec>', description: 'the base policy, as for check' },
@@ -82,6 +86,10 @@ async function runRun(args: ParsedArgs, io: Io): Promise<number> {
   const pages = pagesText === undefined ? undefined : Number(pagesText);
   if (pages !== undefined && (!Number.isInteger(pages) || pages < 0)) throw new UsageError(`run: --max-memory-pages must be a non-negative integer`);
   const callArgs = parseArgsList(args.values.get('args'));
+  const timeoutText = args.values.get('timeout-ms');
+  const timeoutMs = timeoutText === undefined ? undefined : Number(timeoutText);
+  if (timeoutText !== undefined && (!/^\s*\d+\s*$/.test(timeoutText) || !(timeoutMs! >= 1 && timeoutMs! <= 2_147_483_647)))
+    throw new UsageError(`run: --timeout-ms must be an integer from 1 to 2147483647, got "${timeoutText}"`);
 
   const loaded = await loadPolicy(args.values.get('policy'), args.values.get('preset'));
   if (!loaded.ok) {
@@ -127,14 +135,29 @@ async function runRun(args: ParsedArgs, io: Io): Promise<number> {
   let stderr = '';
   try {
     const hardened = await cache.harden(mod.bytes, policy);
-    const sandbox = await instantiate(hardened, args.flags.has('wasi') ? { wasi: true } : {});
-    const exported = Object.keys(sandbox.exports);
-    const name = args.values.get('invoke') ?? (exported.includes('_start') ? '_start' : exported.includes('main') ? 'main' : undefined);
-    if (name === undefined) throw new UsageError(`run: which export? --invoke one of: ${exported.join(', ') || '(none)'}`);
-    result = sandbox.call(name, ...callArgs);
-    if (sandbox.wasi !== undefined) {
-      stdout = sandbox.wasi.stdoutText();
-      stderr = sandbox.wasi.stderrText();
+    const pick = (exported: readonly string[]): string => {
+      const name = args.values.get('invoke') ?? (exported.includes('_start') ? '_start' : exported.includes('main') ? 'main' : undefined);
+      if (name === undefined) throw new UsageError(`run: which export? --invoke one of: ${exported.join(', ') || '(none)'}`);
+      return name;
+    };
+    if (timeoutMs !== undefined) {
+      const sandbox = await instantiateInWorker(hardened, { timeoutMs, ...(args.flags.has('wasi') ? { wasi: true } : {}) });
+      try {
+        result = await sandbox.call(pick(sandbox.functions), ...callArgs);
+        if (sandbox.wasi !== undefined) {
+          stdout = sandbox.wasi.stdoutText();
+          stderr = sandbox.wasi.stderrText();
+        }
+      } finally {
+        await sandbox.close();
+      }
+    } else {
+      const sandbox = await instantiate(hardened, args.flags.has('wasi') ? { wasi: true } : {});
+      result = sandbox.call(pick(Object.keys(sandbox.exports)), ...callArgs);
+      if (sandbox.wasi !== undefined) {
+        stdout = sandbox.wasi.stdoutText();
+        stderr = sandbox.wasi.stderrText();
+      }
     }
   } catch (e) {
     if (e instanceof InstantiationTrapError) result = e.trap;

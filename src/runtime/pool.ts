@@ -53,6 +53,7 @@ import {
   moduleMessage,
   timeoutResult,
   workerEntryPath,
+  WORKER_EXEC_ARGV,
   type WorkerWasiOutput,
 } from './worker-sandbox.js';
 
@@ -141,6 +142,7 @@ export class SandboxPool {
       concurrentTasksPerWorker: 1,
       resourceLimits: checkResourceLimits(options.resourceLimits),
       workerData: { wasmHardenWorker: 'pool' },
+      execArgv: [...WORKER_EXEC_ARGV],
       recordTiming: false,
     });
     this.#piscina.on('message', (m: JobStarted) => {

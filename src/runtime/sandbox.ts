@@ -644,7 +644,7 @@ function checkOptions(options: SandboxOptions): { fuel: bigint | undefined } {
   if (options.wasi !== undefined && typeof options.wasi !== 'boolean' && (options.wasi === null || typeof options.wasi !== 'object'))
     bad('wasi', 'wasi must be true, false or a WasiOptions object');
   if (options.timeoutMs !== undefined)
-    bad('timeoutMs', 'timeoutMs needs the worker runtime (a call in a worker that can be terminated); the in-process sandbox cannot enforce it');
+    bad('timeoutMs', 'timeoutMs needs a worker: use instantiateInWorker(hardened, { timeoutMs, hostModule }) (its call returns a Promise); the in-process sandbox cannot stop a call by the clock');
   if (issues.length > 0) throw new WasmHardenError(issues);
   return { fuel };
 }

@@ -162,8 +162,15 @@ export interface WorkerSandbox {
 let entryPath: string | undefined;
 
 /**
+ * Workers start with no Node flags of their own: by default a worker inherits the process's `execArgv`,
+ * and flags meant for the main script (`--input-type`, `--import` of a loader, test-runner conditions)
+ * break or slow a worker that needs none of them. Memory is bounded by `resourceLimits` instead.
+ */
+export const WORKER_EXEC_ARGV: readonly string[] = Object.freeze([]);
+
+/**
  * The file a worker runs: `worker-entry.js` beside this file once built. From the TypeScript sources (tests,
- * tsx), a worker does not inherit the parent's loader (Node 20 ignores `--import` in a worker's execArgv), so
+ * tsx), a worker does not inherit the parent's loader (`--import` in a worker's execArgv does not take effect on Node 20), so
  * the worker starts from a small ESM shim, written once to the temp directory, that registers tsx and then
  * imports worker-entry.ts.
  */
@@ -392,7 +399,7 @@ class WorkerSandboxImpl implements WorkerSandbox {
     this.timeoutMs = timeoutMs;
     this.#metrics = metrics;
     this.#cell = new BigInt64Array(new SharedArrayBuffer(16));
-    this.#worker = new Worker(workerEntryPath(), { workerData: { wasmHardenWorker: 'dedicated' }, resourceLimits });
+    this.#worker = new Worker(workerEntryPath(), { workerData: { wasmHardenWorker: 'dedicated' }, resourceLimits, execArgv: [...WORKER_EXEC_ARGV] });
     this.#worker.on('message', (m: DedicatedReply) => {
       const key = m.type === 'ready' ? READY : m.type === 'init' ? INIT : m.id;
       this.#pending.get(key)?.settle(m);
