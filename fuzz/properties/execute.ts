@@ -1,0 +1,221 @@
+/**
+ * Running modules for the execution properties, on the plain WebAssembly API (not src/runtime, which is
+ * the thing these properties will later check, and is written concurrently).
+ *
+ *   instantiate(bytes)          a fresh instance with fresh host imports (createHostImports(): new globals
+ *                               per instance, pure host functions), or the trap its start function raised
+ *   callExport(instance, f)     one call with `defaultArguments`, as an `Outcome`
+ *   snapshotExports(...)        exported globals, memories (bytes) and tables, in comparable form
+ *   classifyError(e)            V8's errors in coarse trap classes
+ *
+ * Hardened modules: `runHardened*` reset `__wasm_harden_depth` to 0 before each top-level call (the host's
+ * job), and classify a trap as `out-of-fuel` when the fuel global is negative and `stack-overflow` when the
+ * depth global is above the limit, before looking at V8's message.
+ */
+
+import type { ModuleInfo } from '../../src/binary/module-info.js';
+import { ExternKindCode } from '../../src/binary/module-info.js';
+import { createHostImports, defaultArguments } from '../generator/host.js';
+import { DEPTH_EXPORT, FUEL_EXPORT } from '../../src/index.js';
+
+/** Coarse trap classes (aligned with the runtime's TrapKind names where they exist). */
+export type TrapClass =
+  | 'unreachable'
+  | 'memory-out-of-bounds'
+  | 'table-out-of-bounds'
+  | 'indirect-call'
+  | 'integer-division-by-zero'
+  | 'integer-overflow'
+  | 'bad-conversion-to-integer'
+  | 'stack-overflow'
+  | 'out-of-fuel'
+  | 'type-error'
+  | 'link-error'
+  | 'other';
+
+export type Outcome =
+  | { kind: 'ok'; values: string[] }
+  | { kind: 'trap'; trap: TrapClass; message: string }
+  | { kind: 'skipped'; why: string };
+
+/** V8's error → a coarse class. */
+export function classifyError(e: unknown): { trap: TrapClass; message: string } {
+  if (e instanceof Error) return classifyErrorText(e.name, e.message);
+  return { trap: 'other', message: String(e) };
+}
+
+/** The same, from an error's name and message (as they cross a worker boundary). */
+export function classifyErrorText(name: string, m: string): { trap: TrapClass; message: string } {
+  const message = `${name}: ${m}`;
+  if (name === 'RangeError' && /call stack/i.test(m)) return { trap: 'stack-overflow', message };
+  if (name === 'LinkError') return { trap: 'link-error', message };
+  if (name === 'TypeError') return { trap: 'type-error', message };
+  if (name !== 'RuntimeError') return { trap: 'other', message };
+  if (/^unreachable/.test(m)) return { trap: 'unreachable', message };
+  if (/memory access out of bounds|data segment/i.test(m)) return { trap: 'memory-out-of-bounds', message };
+  if (/divide by zero|remainder by zero/.test(m)) return { trap: 'integer-division-by-zero', message };
+  if (/divide result unrepresentable|integer overflow/.test(m)) return { trap: 'integer-overflow', message };
+  if (/float unrepresentable|invalid conversion/.test(m)) return { trap: 'bad-conversion-to-integer', message };
+  if (/null function|signature mismatch/.test(m)) return { trap: 'indirect-call', message };
+  if (/table|element segment|elem/i.test(m)) return { trap: 'table-out-of-bounds', message };
+  return { trap: 'other', message };
+}
+
+/** A JS value from wasm, in a comparable form: NaN as NaN (any payload), i64 as decimal, funcref by index. */
+export function normalizeValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === null) return 'null';
+  // an exported wasm function's `name` is its index in its module's function space (V8), and harden
+  // never renumbers functions
+  if (typeof v === 'function') return `func:${v.name}`;
+  if (v === undefined) return 'undefined';
+  return `extern:${typeof v}`;
+}
+
+function normalizeResults(r: unknown): string[] {
+  if (r === undefined) return [];
+  if (Array.isArray(r)) return r.map(normalizeValue);
+  return [normalizeValue(r)];
+}
+
+export interface ExportedFunctionSig {
+  name: string;
+  params: number[];
+  results: number[];
+}
+
+/** The exported functions of a decoded module, in export order, with their types. */
+export function exportedFunctionsOf(info: ModuleInfo): ExportedFunctionSig[] {
+  const out: ExportedFunctionSig[] = [];
+  for (const e of info.exports) {
+    if (e.kind !== ExternKindCode.Func) continue;
+    const t = info.types[info.funcTypeIndices[e.index]!]!;
+    out.push({ name: e.name, params: [...t.params], results: [...t.results] });
+  }
+  return out;
+}
+
+export type Instantiated = { ok: true; instance: WebAssembly.Instance } | { ok: false; outcome: Outcome };
+
+/** A compiled module, instantiated with fresh host imports. */
+export function instantiate(module: WebAssembly.Module): Instantiated {
+  try {
+    return { ok: true, instance: new WebAssembly.Instance(module, createHostImports()) };
+  } catch (e) {
+    return { ok: false, outcome: { kind: 'trap', ...classifyError(e) } };
+  }
+}
+
+/** Calls export `f` with default arguments (v128 parameters cannot be passed from JS: skipped). */
+export function callExport(instance: WebAssembly.Instance, f: ExportedFunctionSig): Outcome {
+  const args = defaultArguments(f.params);
+  if (args === undefined) return { kind: 'skipped', why: 'v128 parameter' };
+  const fn = instance.exports[f.name] as (...a: unknown[]) => unknown;
+  try {
+    return { kind: 'ok', values: normalizeResults(fn(...args)) };
+  } catch (e) {
+    return { kind: 'trap', ...classifyError(e) };
+  }
+}
+
+/** The hardened module's control globals. */
+export interface HardenGlobals {
+  fuel: WebAssembly.Global;
+  depth: WebAssembly.Global;
+}
+
+export function hardenGlobalsOf(instance: WebAssembly.Instance): HardenGlobals {
+  const fuel = instance.exports[FUEL_EXPORT];
+  const depth = instance.exports[DEPTH_EXPORT];
+  if (!(fuel instanceof WebAssembly.Global) || !(depth instanceof WebAssembly.Global))
+    throw new Error(`the hardened module does not export ${FUEL_EXPORT} and ${DEPTH_EXPORT} as globals`);
+  return { fuel, depth };
+}
+
+/** Re-classifies a hardened module's trap using its globals (fuel < 0: out of fuel; depth > limit: ours). */
+export function classifyHardened(outcome: Outcome, g: HardenGlobals | undefined, stackLimit: number): Outcome {
+  if (outcome.kind !== 'trap' || g === undefined) return outcome;
+  if ((g.fuel.value as bigint) < 0n) return { ...outcome, trap: 'out-of-fuel' };
+  if ((g.depth.value as number) > stackLimit) return { ...outcome, trap: 'stack-overflow' };
+  return outcome;
+}
+
+/** Calls export `f` of a hardened instance: depth reset first, trap classified with the globals. */
+export function callHardened(instance: WebAssembly.Instance, g: HardenGlobals, f: ExportedFunctionSig, stackLimit: number): Outcome {
+  g.depth.value = 0;
+  return classifyHardened(callExport(instance, f), g, stackLimit);
+}
+
+/** The state a caller can observe through the original module's exports. */
+export interface ExportSnapshot {
+  globals: Record<string, string>;
+  memories: Record<string, Uint8Array>;
+  tables: Record<string, string[]>;
+}
+
+/** A global's value, normalised; a v128 global cannot be read from JS (TypeError), so it reads as "v128". */
+function globalValue(g: WebAssembly.Global): string {
+  try {
+    return normalizeValue(g.value);
+  } catch (e) {
+    if (e instanceof TypeError) return 'v128';
+    throw e;
+  }
+}
+
+/** Snapshot of the exports named in `info` (the original module's export list). */
+export function snapshotExports(instance: WebAssembly.Instance, info: ModuleInfo): ExportSnapshot {
+  const snap: ExportSnapshot = { globals: {}, memories: {}, tables: {} };
+  for (const e of info.exports) {
+    const x = instance.exports[e.name];
+    if (e.kind === ExternKindCode.Global && x instanceof WebAssembly.Global) snap.globals[e.name] = globalValue(x);
+    else if (e.kind === ExternKindCode.Memory && x instanceof WebAssembly.Memory) snap.memories[e.name] = new Uint8Array(x.buffer.slice(0));
+    else if (e.kind === ExternKindCode.Table && x instanceof WebAssembly.Table) {
+      const entries: string[] = [];
+      for (let i = 0; i < x.length; i++) entries.push(normalizeValue(x.get(i)));
+      snap.tables[e.name] = entries;
+    }
+  }
+  return snap;
+}
+
+/** A description of the first difference between two snapshots, or undefined when they are equal. */
+export function diffSnapshots(a: ExportSnapshot, b: ExportSnapshot): string | undefined {
+  for (const [name, v] of Object.entries(a.globals))
+    if (b.globals[name] !== v) return `global "${name}": ${v} vs ${b.globals[name]}`;
+  for (const [name, m] of Object.entries(a.memories)) {
+    const n = b.memories[name];
+    if (n === undefined || n.length !== m.length) return `memory "${name}": ${m.length} bytes vs ${n?.length} bytes`;
+    if (!Buffer.from(m.buffer, m.byteOffset, m.length).equals(Buffer.from(n.buffer, n.byteOffset, n.length))) {
+      let i = 0;
+      while (m[i] === n[i]) i++;
+      return `memory "${name}" differs at byte ${i}: ${m[i]} vs ${n[i]}`;
+    }
+  }
+  for (const [name, t] of Object.entries(a.tables)) {
+    const u = b.tables[name];
+    if (u === undefined || u.length !== t.length) return `table "${name}": ${t.length} entries vs ${u?.length}`;
+    const i = t.findIndex((x, k) => u[k] !== x);
+    if (i >= 0) return `table "${name}" entry ${i}: ${t[i]} vs ${u[i]}`;
+  }
+  return undefined;
+}
+
+export function describeOutcome(o: Outcome): string {
+  if (o.kind === 'ok') return `ok [${o.values.join(', ')}]`;
+  if (o.kind === 'skipped') return `skipped (${o.why})`;
+  return `trap ${o.trap} (${o.message})`;
+}
+
+/** Same outcome, coarsely: same values, or same trap class. */
+export function sameOutcome(a: Outcome, b: Outcome): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'ok' && b.kind === 'ok') return a.values.length === b.values.length && a.values.every((v, i) => v === b.values[i]);
+  if (a.kind === 'trap' && b.kind === 'trap') return a.trap === b.trap;
+  return true;
+}
+
+export function isStackOverflow(o: Outcome): boolean {
+  return o.kind === 'trap' && o.trap === 'stack-overflow';
+}

@@ -1,0 +1,146 @@
+/**
+ * Property 6, fuel-exact (fuel never undercharges): for every call, the fuel harden charges (`fuelUsed`, the
+ * drop of `__wasm_harden_fuel`) is at least what an independent oracle counts for the instructions that
+ * actually ran under the cost model, and exactly that when the call does not trap. Then the budget is
+ * enforced at exactly that figure: with a budget of `fuelUsed` the call completes with the fuel at 0, and
+ * with one unit less it traps with the fuel negative (out of fuel), or, as src/instrument/fuel.ts allows for
+ * a leaf function called directly by the host, returns with the fuel at exactly -1, and then the next call
+ * traps out of fuel. It never returns with the fuel at 0 or above.
+ *
+ * The oracle (fuzz/oracle/reference-fuel.ts) is a naive reference instrumentation of the same module: a
+ * counter global bumped before every single instruction, plus the locals at entry and the bulk/grow
+ * operand parts, sharing no logic with src/instrument/fuel.ts.
+ *
+ * How, per case: every entity of the generated (terminating) module is exported and its memories and
+ * tables get small maxima (as in same-behaviour); the result is hardened with a budget of 2^63 - 1 and
+ * instrumented by the oracle; both are instantiated (fresh host imports) and every export is called in
+ * order on each. The start function is compared too (fuel spent during instantiation). Trap classes must
+ * agree (the oracle preserves behaviour; a difference is a bug of one of the two). A stack overflow in
+ * either voids the rest of the case (the frames differ in size, so the depths differ).
+ *
+ * The budget check takes the non-trapping call with the largest count, on fresh instances that first
+ * replay the calls before it with ample fuel.
+ */
+
+import { FUEL_EXPORT } from '../../src/index.js';
+import { exportEverything } from '../oracle/module-edit.js';
+import { ORACLE_COUNT_EXPORT, instrumentReference } from '../oracle/reference-fuel.js';
+import {
+  callExport,
+  callHardened,
+  describeOutcome,
+  exportedFunctionsOf,
+  hardenGlobalsOf,
+  instantiate,
+  isStackOverflow,
+  sameOutcome,
+  type ExportedFunctionSig,
+  type HardenGlobals,
+  type Outcome,
+} from './execute.js';
+import { generatedCase } from './inputs.js';
+import { bytesFromReplay, bytesReplay, describeBytesCase, fail, type BytesCase, type Property } from './property.js';
+import { AMPLE_POLICY, ORIGINAL_MAXIMA, decodeValid, hardenOrFail } from './same-behaviour.js';
+
+const MAX_FUEL = AMPLE_POLICY.fuel;
+
+function counterOf(instance: WebAssembly.Instance): WebAssembly.Global {
+  const g = instance.exports[ORACLE_COUNT_EXPORT];
+  if (!(g instanceof WebAssembly.Global)) throw new Error(`the oracle module does not export ${ORACLE_COUNT_EXPORT}`);
+  return g;
+}
+
+interface Measured {
+  f: ExportedFunctionSig;
+  outcome: Outcome;
+  used: bigint;
+  counted: bigint;
+}
+
+export async function checkFuelExact(c: BytesCase): Promise<string> {
+  const bytes = exportEverything(decodeValid(c.bytes), ORIGINAL_MAXIMA);
+  const info = decodeValid(bytes);
+  const hardened = new WebAssembly.Module(await hardenOrFail(bytes));
+  const oracleBytes = instrumentReference(info);
+  if (!WebAssembly.validate(oracleBytes)) throw new Error('harness bug: the oracle instrumentation is invalid');
+  const oracle = new WebAssembly.Module(oracleBytes);
+  const limit = AMPLE_POLICY.stackLimit;
+
+  const h = instantiate(hardened);
+  const o = instantiate(oracle);
+  if (!h.ok || !o.ok) {
+    const x: Outcome = h.ok ? { kind: 'ok', values: [] } : h.outcome;
+    const y: Outcome = o.ok ? { kind: 'ok', values: [] } : o.outcome;
+    if (isStackOverflow(x) || isStackOverflow(y)) return 'void: stack overflow at instantiation';
+    if (!sameOutcome(x, y)) fail(`instantiation: hardened ${describeOutcome(x)}, oracle ${describeOutcome(y)}`);
+    return 'checked: start traps';
+  }
+  const g = hardenGlobalsOf(h.instance);
+  const count = counterOf(o.instance);
+  const startUsed = MAX_FUEL - (g.fuel.value as bigint);
+  const startCounted = count.value as bigint;
+  if (startUsed !== startCounted) fail(`start function: harden charged ${startUsed}, the oracle counted ${startCounted}`);
+
+  const measured: Measured[] = [];
+  let trapped = 0;
+  for (const f of exportedFunctionsOf(info)) {
+    if (f.name === FUEL_EXPORT || f.name === ORACLE_COUNT_EXPORT) continue;
+    const fuelBefore = g.fuel.value as bigint;
+    const countBefore = count.value as bigint;
+    const x = callHardened(h.instance, g, f, limit);
+    const y = callExport(o.instance, f);
+    if (isStackOverflow(x) || isStackOverflow(y)) return `void: stack overflow after ${measured.length} calls`;
+    if (x.kind === 'skipped') continue;
+    if (!sameOutcome(x, y)) fail(`call "${f.name}": hardened ${describeOutcome(x)}, oracle ${describeOutcome(y)}`);
+    const used = fuelBefore - (g.fuel.value as bigint);
+    const counted = (count.value as bigint) - countBefore;
+    if (x.kind === 'trap') {
+      trapped++;
+      if (used < counted) fail(`call "${f.name}" (${describeOutcome(x)}): harden charged ${used}, less than the ${counted} the oracle counted`);
+    } else if (used !== counted) fail(`call "${f.name}" (${describeOutcome(x)}): harden charged ${used}, the oracle counted ${counted}`);
+    measured.push({ f, outcome: x, used, counted });
+  }
+
+  // the budget is enforced at exactly the charge: the costliest non-trapping call
+  let k = -1;
+  measured.forEach((m, i) => {
+    if (m.outcome.kind === 'ok' && m.counted > 0n && (k < 0 || m.counted > measured[k]!.counted)) k = i;
+  });
+  if (k >= 0) {
+    const target = measured[k]!;
+    const replay = (): { instance: WebAssembly.Instance; g: HardenGlobals } => {
+      const r = instantiate(hardened);
+      if (!r.ok) throw new Error('harness bug: the hardened module instantiated once but not twice');
+      const rg = hardenGlobalsOf(r.instance);
+      for (let i = 0; i < k; i++) callHardened(r.instance, rg, measured[i]!.f, limit);
+      return { instance: r.instance, g: rg };
+    };
+    const exact = replay();
+    exact.g.fuel.value = target.used;
+    const z = callHardened(exact.instance, exact.g, target.f, limit);
+    if (!sameOutcome(z, target.outcome) || exact.g.fuel.value !== 0n)
+      fail(`call "${target.f.name}" with a budget of exactly ${target.used}: ${describeOutcome(z)}, fuel left ${exact.g.fuel.value}`);
+    const short = replay();
+    short.g.fuel.value = target.used - 1n;
+    const w = callHardened(short.instance, short.g, target.f, limit);
+    const left = short.g.fuel.value as bigint;
+    if (w.kind === 'ok' && left === -1n) {
+      // a leaf may return with the fuel just below zero (src/instrument/fuel.ts): then the next call traps
+      const again = callHardened(short.instance, short.g, target.f, limit);
+      if (again.kind !== 'trap' || again.trap !== 'out-of-fuel')
+        fail(`call "${target.f.name}" returned with the fuel at -1, and calling it again ended ${describeOutcome(again)}`);
+    } else if (w.kind !== 'trap' || w.trap !== 'out-of-fuel')
+      fail(`call "${target.f.name}" needs ${target.used} fuel, but with ${target.used - 1n} it ended ${describeOutcome(w)} (fuel ${left})`);
+  }
+  return measured.length === 0 ? 'checked: no call' : trapped > 0 ? 'checked, with traps' : 'checked';
+}
+
+export const fuelExact: Property<BytesCase> = {
+  name: 'fuel-exact',
+  title: 'fuelUsed ≥ the oracle count, equal without a trap; the budget is enforced at exactly that figure',
+  arbitrary: () => generatedCase({ mode: 'terminating' }),
+  check: checkFuelExact,
+  replayData: bytesReplay,
+  fromReplay: bytesFromReplay,
+  describe: describeBytesCase,
+};
