@@ -27,6 +27,11 @@
  * module) is the job's result too, as `RunResult`; only the host's own mistakes reject (`WasmHardenError`:
  * refused imports, unknown export, bad arguments or options, a closed pool).
  *
+ * Host code shares its worker with the jobs that follow: what a job's host functions leave scheduled (a
+ * timer, a promise) runs while the worker is idle, and an exception there ends the worker between jobs
+ * (counted as a crash, replaced); only if it fires while the next job runs does that job see `host-error`.
+ * Host modules should leave nothing running after their functions return.
+ *
  * `fuelUsed` of a killed job is a lower bound: the fuel used up to the guest's last host call.
  * `resourceLimits` apply to every worker (defaults: `DEFAULT_RESOURCE_LIMITS`, worker-sandbox.ts). The host
  * module contract is the worker sandbox's (see worker-sandbox.ts). Idle workers do not keep the process
@@ -144,6 +149,9 @@ export class SandboxPool {
       workerData: { wasmHardenWorker: 'pool' },
       execArgv: [...WORKER_EXEC_ARGV],
       recordTiming: false,
+      // an idle worker runs its event loop (piscina's default parks it in Atomics.wait between tasks): what a
+      // job's host code left scheduled runs, and fails, while the worker is idle, not inside the next job
+      atomics: 'disabled',
     });
     this.#piscina.on('message', (m: JobStarted) => {
       const id = m?.wasmHardenJobStarted;

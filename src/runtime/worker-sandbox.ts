@@ -331,7 +331,10 @@ export function workerEndText(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ERR_WORKER_OUT_OF_MEMORY') return 'its JS heap passed resourceLimits';
   if (typeof error === 'number') return `it exited with code ${error}`;
-  if (error instanceof Error) return /worker exited with code/.test(error.message) ? error.message.replace(/^worker /, 'it ') : `it threw ${error.name}: ${error.message}`;
+  if (error instanceof Error) {
+    const exited = /^worker exited with code:? (-?\d+)/.exec(error.message); // piscina's wording
+    return exited !== null ? `it exited with code ${exited[1]}` : `it threw ${error.name}: ${error.message}`;
+  }
   return String(error);
 }
 
