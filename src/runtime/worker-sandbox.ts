@@ -517,6 +517,7 @@ class WorkerSandboxImpl implements WorkerSandbox {
         m = await this.#await(id, { type: 'call', id, name, args }, this.timeoutMs);
       } catch (e) {
         if (!(e instanceof WorkerDeath)) throw e;
+        if (this.#closed) throw closedError(); // closed by the host while the call ran
         const result = e.death.result(this.#cell);
         this.#metrics?.recordCall(result, (performance.now() - t0) / 1000, 'worker');
         return result;
