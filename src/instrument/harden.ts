@@ -114,7 +114,10 @@ export async function tryHarden(
 
   // 3. verify: our validator (spec rules and the policy's features and V8 limits; the gates are off because
   // the output exports into the reserved namespace by design), V8, then the invariants
-  const verifyPolicy = normalizePolicy({ features: policy.features }, policies.spec);
+  // The output needs what the guest's features allow, plus what the instrumentation itself uses: it exports
+  // its mutable fuel and depth globals (mutable-globals), whatever the guest's policy says.
+  const outputFeatures = [...new Set([...policy.features, 'mutable-globals' as const])];
+  const verifyPolicy = normalizePolicy({ features: outputFeatures }, policies.spec);
   const again = validateWith(out, verifyPolicy, false);
   if (!again.ok) return { ok: false, issues: internal(`the hardened module does not validate: ${again.issues[0]?.message}`) };
   if (!WebAssembly.validate(out)) return { ok: false, issues: internal('V8 rejects the hardened module') };
@@ -138,22 +141,26 @@ export async function tryHarden(
     return { ok: false, issues: internal('the fuel global does not start at the budget') };
   const t3 = performance.now();
 
-  // 4. binaryen: an independent validator (a failure here is ours, never the guest's)
-  // binaryen cannot read every valid Wasm 2.0 module (it fails on a declarative element segment used by
-  // table.init, for one). A module it cannot read is checked by us and V8 only, and the report says so; a
-  // module it reads but calls invalid is our bug.
+  // 4. binaryen: an independent validator.
+  // binaryen 132 does not handle every valid Wasm 2.0 module: it cannot read some (a declarative element
+  // segment used by table.init), and its reader builds invalid IR from some dead code after `unreachable`
+  // (a br_table or an if there), so that its validator rejects the *input* already. A module binaryen cannot
+  // read, or whose original it rejects too, is checked by us and V8 only, and the report says so; an output
+  // it rejects while accepting the original is our bug.
   let binaryenCheck: HardenReport['binaryenCheck'] = 'skipped';
   if (options.binaryenCheck !== false) {
     let read = false;
     try {
-      await withBinaryenModule(out, policy.features, (module, binaryen) => {
+      await withBinaryenModule(out, outputFeatures, (module, binaryen) => {
         read = true;
         assertValidModule(module, binaryen);
       });
       binaryenCheck = 'passed';
     } catch (e) {
-      if (read) return { ok: false, issues: e instanceof WasmHardenError ? [...e.issues] : internal(`binaryen: ${String(e)}`) };
-      binaryenCheck = `binaryen could not read the module: ${e instanceof Error ? e.message : String(e)}`;
+      const why = e instanceof Error ? e.message : String(e);
+      if (!read) binaryenCheck = `binaryen could not read the module: ${why}`;
+      else if (await binaryenRejectsToo(bytes, policy)) binaryenCheck = `binaryen rejects the original module too: ${why.slice(0, 200)}`;
+      else return { ok: false, issues: e instanceof WasmHardenError ? [...e.issues] : internal(`binaryen: ${why}`) };
     }
   }
   const t4 = performance.now();
@@ -177,6 +184,16 @@ export async function tryHarden(
       },
     },
   };
+}
+
+/** Whether binaryen cannot read, or rejects, the original module (its limitation, not ours). */
+async function binaryenRejectsToo(original: Uint8Array, policy: Policy): Promise<boolean> {
+  try {
+    await withBinaryenModule(original, policy.features, (module, binaryen) => assertValidModule(module, binaryen, 'the original module'));
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Validates and hardens `input`; throws a `WasmHardenError` carrying the issues when it cannot. */
