@@ -28,7 +28,8 @@
  * instructions in dead code is harmless (their increments never run), and the added code validates in
  * unreachable code too (the stack is polymorphic there).
  *
- * Only the default cost model is supported (the one harden uses unless a policy changes `costs`).
+ * Any cost model a policy can state is supported (`OracleCosts`, the same shape as a policy's `costs`),
+ * read here on its own terms: the default model is the one above.
  */
 
 import { readInstructions } from '../../src/binary/instructions.js';
@@ -38,27 +39,45 @@ import { editModule, planIndices } from './module-edit.js';
 
 export const ORACLE_COUNT_EXPORT = '__fuzz_oracle_count';
 
-/** Per-unit costs of the variable parts, by (prefix, code). */
-const VARIABLE_UNIT: ReadonlyMap<number, number> = new Map([
-  [0x40, 64], // memory.grow: per page
-  [0xfc08, 1], // memory.init: per byte
-  [0xfc0a, 1], // memory.copy
-  [0xfc0b, 1], // memory.fill
-  [0xfc0c, 1], // table.init: per element
-  [0xfc0e, 1], // table.copy
-  [0xfc0f, 1], // table.grow: per element
-  [0xfc11, 1], // table.fill
-]);
-
-const LOCAL_COST = 1;
-
-function fixedCost(prefix: number, code: number): number {
-  if (prefix === 0 && (code === 0x0b || code === 0x05)) return 0; // end, else
-  return 1;
+/**
+ * A cost model, as a policy's `costs` states it (src/policy.ts `CostSpec`): `default` for every instruction
+ * not named in `instructions` (by opcode-table name; `end` and `else` cost 0 unless named there), `local`
+ * per declared local per call, and the per-unit costs of the variable parts. Omitted fields take the
+ * documented defaults (1, and 64 per page for memory.grow).
+ */
+export interface OracleCosts {
+  default?: number;
+  instructions?: Readonly<Record<string, number>>;
+  local?: number;
+  memoryByte?: number;
+  tableElement?: number;
+  memoryGrowPage?: number;
+  tableGrowElement?: number;
 }
 
-/** The reference instrumentation of the module `info` was decoded from (a valid module). */
-export function instrumentReference(info: ModuleInfo): Uint8Array {
+/** The variable part of an instruction: which unit cost applies, by (prefix, code). */
+const VARIABLE_UNIT: ReadonlyMap<number, keyof OracleCosts> = new Map([
+  [0x40, 'memoryGrowPage'], // memory.grow: per page requested
+  [0xfc08, 'memoryByte'], // memory.init: per byte
+  [0xfc0a, 'memoryByte'], // memory.copy
+  [0xfc0b, 'memoryByte'], // memory.fill
+  [0xfc0c, 'tableElement'], // table.init: per element
+  [0xfc0e, 'tableElement'], // table.copy
+  [0xfc0f, 'tableGrowElement'], // table.grow: per element requested
+  [0xfc11, 'tableElement'], // table.fill
+]);
+
+const DEFAULT_UNITS = { local: 1, memoryByte: 1, tableElement: 1, memoryGrowPage: 64, tableGrowElement: 1 } as const;
+
+function fixedCost(costs: OracleCosts, name: string, prefix: number, code: number): number {
+  const named = costs.instructions?.[name];
+  if (named !== undefined) return named;
+  if (prefix === 0 && (code === 0x0b || code === 0x05)) return 0; // end, else
+  return costs.default ?? 1;
+}
+
+/** The reference instrumentation of the module `info` was decoded from (a valid module), under `costs`. */
+export function instrumentReference(info: ModuleInfo, costs: OracleCosts = {}): Uint8Array {
   const { firstAddedGlobal } = planIndices(info);
   const count = firstAddedGlobal;
   const scratch = firstAddedGlobal + 1;
@@ -78,13 +97,15 @@ export function instrumentReference(info: ModuleInfo): Uint8Array {
   const rewriteBody = (_i: number, body: FunctionBody, bytes: Uint8Array) => {
     const w = new ByteWriter((body.end - body.start) * 8 + 64);
     w.bytes(bytes.subarray(body.start, body.codeStart)); // the locals vector, unchanged
-    if (body.localCount > 0) add(w, body.localCount * LOCAL_COST);
+    const localCost = body.localCount * (costs.local ?? DEFAULT_UNITS.local);
+    if (localCost > 0) add(w, localCost);
     for (const ins of readInstructions(bytes, body.codeStart, body.end)) {
-      const { prefix, code } = ins.op;
-      const cost = fixedCost(prefix, code);
+      const { prefix, code, name } = ins.op;
+      const cost = fixedCost(costs, name, prefix, code);
       if (cost > 0) add(w, cost);
-      const unit = VARIABLE_UNIT.get(prefix === 0 ? code : (prefix << 8) | code);
-      if (unit !== undefined) addVariable(w, unit);
+      const unitKey = VARIABLE_UNIT.get(prefix === 0 ? code : (prefix << 8) | code) as keyof typeof DEFAULT_UNITS | undefined;
+      const unit = unitKey === undefined ? 0 : (costs[unitKey] ?? DEFAULT_UNITS[unitKey]);
+      if (unit > 0) addVariable(w, unit);
       w.bytes(bytes.subarray(ins.offset, ins.end));
     }
     return w.toBytes();

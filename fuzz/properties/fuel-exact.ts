@@ -20,11 +20,17 @@
  *
  * The budget check takes the non-trapping call with the largest count, on fresh instances that first
  * replay the calls before it with ample fuel.
+ *
+ * Cost models: half of the cases use the default; the others a random one (small unit costs, a few
+ * instructions re-priced, `end`, `else`, `loop` and calls included), given to harden as the policy's
+ * `costs` and to the oracle as the same statement.
  */
 
-import { FUEL_EXPORT } from '../../src/index.js';
+import fc from 'fast-check';
+import { WASM2_OPS } from '../../src/binary/opcodes.js';
+import { FUEL_EXPORT, normalizePolicy } from '../../src/index.js';
 import { exportEverything } from '../oracle/module-edit.js';
-import { ORACLE_COUNT_EXPORT, instrumentReference } from '../oracle/reference-fuel.js';
+import { ORACLE_COUNT_EXPORT, instrumentReference, type OracleCosts } from '../oracle/reference-fuel.js';
 import {
   callExport,
   callHardened,
@@ -39,7 +45,7 @@ import {
   type Outcome,
 } from './execute.js';
 import { generatedCase } from './inputs.js';
-import { bytesFromReplay, bytesReplay, describeBytesCase, fail, type BytesCase, type Property } from './property.js';
+import { fail, type BytesCase, type Property } from './property.js';
 import { AMPLE_POLICY, ORIGINAL_MAXIMA, decodeValid, hardenOrFail } from './same-behaviour.js';
 
 const MAX_FUEL = AMPLE_POLICY.fuel;
@@ -57,11 +63,38 @@ interface Measured {
   counted: bigint;
 }
 
-export async function checkFuelExact(c: BytesCase): Promise<string> {
+export interface FuelCase extends BytesCase {
+  /** the policy's cost model (null: the default) */
+  readonly costs: OracleCosts | null;
+}
+
+/** Random cost models: small unit costs, some instructions (`end`, `loop`, `call` ... too) re-priced. */
+export function costModel(): fc.Arbitrary<OracleCosts> {
+  const names = WASM2_OPS.map((op) => op.name);
+  return fc.record(
+    {
+      default: fc.integer({ min: 0, max: 3 }),
+      local: fc.integer({ min: 0, max: 3 }),
+      memoryByte: fc.integer({ min: 0, max: 2 }),
+      tableElement: fc.integer({ min: 0, max: 2 }),
+      memoryGrowPage: fc.constantFrom(0, 1, 64, 100),
+      tableGrowElement: fc.integer({ min: 0, max: 3 }),
+      instructions: fc.dictionary(
+        fc.oneof(fc.constantFrom('end', 'else', 'loop', 'block', 'if', 'br', 'br_if', 'br_table', 'call', 'call_indirect', 'return', 'memory.grow', 'memory.fill'), fc.constantFrom(...names)),
+        fc.integer({ min: 0, max: 5 }),
+        { maxKeys: 4 },
+      ),
+    },
+    { requiredKeys: [] },
+  );
+}
+
+export async function checkFuelExact(c: FuelCase): Promise<string> {
   const bytes = exportEverything(decodeValid(c.bytes), ORIGINAL_MAXIMA);
   const info = decodeValid(bytes);
-  const hardened = new WebAssembly.Module(await hardenOrFail(bytes));
-  const oracleBytes = instrumentReference(info);
+  const policy = c.costs === null ? AMPLE_POLICY : normalizePolicy({ costs: c.costs }, AMPLE_POLICY);
+  const hardened = new WebAssembly.Module(await hardenOrFail(bytes, policy));
+  const oracleBytes = instrumentReference(info, c.costs ?? {});
   if (!WebAssembly.validate(oracleBytes)) throw new Error('harness bug: the oracle instrumentation is invalid');
   const oracle = new WebAssembly.Module(oracleBytes);
   const limit = AMPLE_POLICY.stackLimit;
@@ -135,12 +168,18 @@ export async function checkFuelExact(c: BytesCase): Promise<string> {
   return measured.length === 0 ? 'checked: no call' : trapped > 0 ? 'checked, with traps' : 'checked';
 }
 
-export const fuelExact: Property<BytesCase> = {
+export const fuelExact: Property<FuelCase> = {
   name: 'fuel-exact',
   title: 'fuelUsed ≥ the oracle count, equal without a trap; the budget is enforced at exactly that figure',
-  arbitrary: () => generatedCase({ mode: 'terminating' }),
+  arbitrary: () =>
+    fc
+      .tuple(generatedCase({ mode: 'terminating' }), fc.option(costModel(), { freq: 2 }))
+      .map(([g, costs]) => ({ ...g, costs })),
   check: checkFuelExact,
-  replayData: bytesReplay,
-  fromReplay: bytesFromReplay,
-  describe: describeBytesCase,
+  replayData: (c) => ({ source: c.source ?? null, costs: c.costs }),
+  fromReplay: (bytes, data) => {
+    const d = (data ?? {}) as { source?: string | null; costs?: OracleCosts | null };
+    return { bytes, costs: d.costs ?? null, ...(typeof d.source === 'string' ? { source: d.source } : {}) };
+  },
+  describe: (c) => `${c.source ?? `${c.bytes.length} bytes`}; costs ${c.costs === null ? 'default' : JSON.stringify(c.costs)}`,
 };

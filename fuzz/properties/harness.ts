@@ -22,6 +22,13 @@ export interface RunOptions {
   writeRegressions?: boolean;
   /** fast-check's per-case timeout in ms for async checks (default none) */
   timeout?: number;
+  /**
+   * Time allowed for shrinking, from the first failure (default 20 s). Past it, the next candidate
+   * interrupts the run (a `PreconditionFailure` that interrupts), and fast-check reports the smallest
+   * failure found so far: a failing property costs CI a bounded time (some failures make every candidate
+   * slow, e.g. a binaryen instance retired and reloaded per case, or a hang that waits for the worker kill).
+   */
+  shrinkBudgetMs?: number;
 }
 
 export interface PropertyStats {
@@ -45,11 +52,21 @@ export class PropertyCheckFailed extends Error {
 export async function runProperty<C extends PropertyCase>(property: Property<C>, options: RunOptions): Promise<PropertyStats> {
   const tags: Record<string, number> = {};
   let counted = 0;
+  let firstFailure: number | undefined;
+  const shrinkBudget = options.shrinkBudgetMs ?? 20_000;
   const t0 = performance.now();
   const details = await fc.check(
     fc.asyncProperty(property.arbitrary(), async (c) => {
-      const tag = await property.check(c);
-      if (counted < options.numRuns) {
+      // out of shrinking time: interrupt the run, which keeps the smallest failure found so far
+      if (firstFailure !== undefined && performance.now() - firstFailure > shrinkBudget) throw new fc.PreconditionFailure(true);
+      let tag: string;
+      try {
+        tag = await property.check(c);
+      } catch (e) {
+        firstFailure ??= performance.now();
+        throw e;
+      }
+      if (counted < options.numRuns && firstFailure === undefined) {
         counted++;
         tags[tag] = (tags[tag] ?? 0) + 1;
       }

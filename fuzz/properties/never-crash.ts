@@ -8,9 +8,10 @@
  * Inputs: random bytes, header + random bytes, random well-framed sections, generated modules, mutated
  * generated modules and mutated spec-testsuite modules (fuzz/properties/inputs.ts).
  *
- * Policies: `validate` under strict (the default), spec (V8's limits, any import) and strict + the host
- * allowlist; `harden` under spec and strict + host allowlist (the two that let the most inputs through to
- * instrumentation), with binaryen's check on.
+ * Policies: `validate` under strict (the default), spec (V8's limits, any import), strict + the host
+ * allowlist, and "tight" (tiny limits, three features, three imports, no start: every `forbidden.*` path);
+ * `harden` under spec, strict + host allowlist (the two that let the most inputs through to
+ * instrumentation) and tight, with binaryen's check on.
  *
  * "Never hangs" is checked after the fact (a synchronous call cannot be pre-empted in-thread): each call
  * must finish within `HANG_MS` (generous: these inputs are a few KiB, and validate runs at ~100 MB/s).
@@ -24,14 +25,46 @@ import { bytesFromReplay, bytesReplay, describeBytesCase, fail, type BytesCase, 
 const HANG_MS = 5000;
 
 const HOST_POLICY = normalizePolicy({ imports: HOST_ALLOWLIST });
+/** Tiny limits and half the features: every `forbidden.*` path gets exercised on small inputs. */
+const TIGHT_POLICY = normalizePolicy({
+  features: ['sign-ext', 'multi-value', 'bulk-memory'],
+  imports: HOST_ALLOWLIST.slice(0, 3),
+  allowStart: false,
+  limits: {
+    moduleBytes: 4096,
+    types: 3,
+    functions: 3,
+    imports: 2,
+    exports: 3,
+    globals: 2,
+    tables: 1,
+    dataSegments: 2,
+    elemSegments: 2,
+    params: 2,
+    results: 2,
+    localsPerFunction: 4,
+    totalLocals: 8,
+    bodyBytes: 64,
+    totalBodyBytes: 256,
+    nestingDepth: 3,
+    brTableSize: 2,
+    memoryPages: 1,
+    tableElements: 8,
+    dataBytes: 16,
+    customSections: 1,
+    nameBytes: 4,
+  },
+});
 const VALIDATE_POLICIES: readonly [string, Policy][] = [
   ['strict', policies.strict],
   ['spec', policies.spec],
   ['host', HOST_POLICY],
+  ['tight', TIGHT_POLICY],
 ];
 const HARDEN_POLICIES: readonly [string, Policy][] = [
   ['spec', policies.spec],
   ['host', HOST_POLICY],
+  ['tight', TIGHT_POLICY],
 ];
 
 const ALL_LEADS = Object.keys(ISSUE_CODES).map((code) => specText(code as IssueCode));
@@ -92,7 +125,7 @@ export async function checkNeverCrash(c: BytesCase): Promise<string> {
     const ms = performance.now() - t0;
     if (ms > HANG_MS) fail(`${what} took ${ms.toFixed(0)} ms`);
   }
-  return `${specPhase}, hardened under ${hardened}/2`;
+  return `${specPhase}, hardened under ${hardened}/${HARDEN_POLICIES.length}`;
 }
 
 export const neverCrash: Property<BytesCase> = {

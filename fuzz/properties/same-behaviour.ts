@@ -16,7 +16,9 @@
  *
  * A stack overflow voids the comparison from there on rather than failing it: ours (the depth global above
  * the limit after the trap) fires at a deterministic depth, V8's (RangeError) wherever the native stack runs
- * out, and the two modules' frames differ in size. Running out of fuel is a failure (the budget is
+ * out, and the two modules' frames differ in size. But the hardened module must overflow by *our* limit:
+ * V8's RangeError there means the stack limit let V8's native stack run out first (src/instrument/
+ * stack-limit.ts promises a deterministic trap well before it), and fails the property. Running out of fuel is a failure (the budget is
  * 2^63 - 1). Every memory and table of the original first gets a small maximum (`ORIGINAL_MAXIMA`), and
  * the policy's caps are the same, so the caps change nothing a guest can observe (property memory-caps
  * checks the caps themselves).
@@ -90,6 +92,8 @@ export async function checkSameBehaviour(c: BytesCase): Promise<string> {
   for (const f of exportedFunctionsOf(info)) {
     const x = callExport(a.instance, f);
     const y = classifyHardened(callHardened(b.instance, gB!, f, limit), gB, limit);
+    if (y.kind === 'trap' && y.trap === 'stack-overflow' && y.message.startsWith('RangeError'))
+      fail(`call "${f.name}": V8's own stack overflow fired in the hardened module before its stack limit (depth ${gB!.depth.value} of ${limit})`);
     if (isStackOverflow(x) || isStackOverflow(y)) return `void: stack overflow after ${calls} calls`;
     if (y.kind === 'trap' && y.trap === 'out-of-fuel') fail(`call "${f.name}": out of fuel with a budget of 2^63 - 1`);
     if (!sameOutcome(x, y)) fail(`call "${f.name}": original ${describeOutcome(x)}, hardened ${describeOutcome(y)}`);

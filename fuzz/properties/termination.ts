@@ -33,7 +33,7 @@ import { ORIGINAL_MAXIMA, decodeValid } from './same-behaviour.js';
 export const TERMINATION_FUEL = 100_000n;
 export const BASE_MS = 1000;
 export const NS_PER_FUEL = 2000;
-export const HARD_KILL_MS = 20_000;
+export const HARD_KILL_MS = 10_000;
 
 export function boundMs(fuel: bigint): number {
   return BASE_MS + (Number(fuel) * NS_PER_FUEL) / 1e6;
