@@ -9,7 +9,8 @@
  *   - memory: an LRU of `HardenedModule`s (with their compiled Module, once compiled), bounded by entries;
  *   - disk (optional `cacheDir`): `<key>.wasm` (the hardened bytes) and `<key>.json` (the report and policy),
  *     written to a temporary name and renamed, so a crash never leaves a half-written entry. A disk entry is
- *     re-validated (V8) before it is trusted; a corrupt one is deleted and rebuilt.
+ *     trusted only if its bytes hash to the sha-256 recorded beside them; a corrupt one is deleted and
+ *     rebuilt. (The engine validates the bytes again when it compiles them anyway.)
  * A hit skips binaryen and our rewriter entirely; a memory hit costs a hash of the input (about 1 ms per MB).
  */
 
@@ -23,7 +24,6 @@ import { version } from '../version.js';
 
 const FORMAT = 1;
 const WasmModule = WebAssembly.Module;
-const wasmValidate = WebAssembly.validate;
 
 export interface CacheOptions {
   /** directory for the disk tier (created if missing); omit for memory only */
@@ -126,9 +126,9 @@ export class HardenCache {
     if (this.dir === undefined) return undefined;
     try {
       const [bytes, json] = await Promise.all([readFile(join(this.dir, `${key}.wasm`)), readFile(join(this.dir, `${key}.json`), 'utf8')]);
-      const { report } = reviveReport(json);
+      const { report, sha256 } = reviveReport(json) as ReturnType<typeof reviveReport> & { sha256?: string };
       const out = new Uint8Array(bytes);
-      if (!wasmValidate(out) || out.length !== report.outputBytes) throw new Error('corrupt cache entry');
+      if (out.length !== report.outputBytes || createHash('sha256').update(out).digest('hex') !== sha256) throw new Error('corrupt cache entry');
       return { bytes: out, policy, report };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -141,7 +141,8 @@ export class HardenCache {
     if (this.dir === undefined) return;
     await mkdir(this.dir, { recursive: true });
     const tmp = `.${key}.${process.pid}.${Date.now()}`;
-    const json = JSON.stringify({ report: hardened.report, policy: policyToJSON(hardened.policy) }, (_k, v: unknown) =>
+    const sha256 = createHash('sha256').update(hardened.bytes).digest('hex');
+    const json = JSON.stringify({ report: hardened.report, policy: policyToJSON(hardened.policy), sha256 }, (_k, v: unknown) =>
       typeof v === 'bigint' ? v.toString() : v,
     );
     // the .json is renamed last: an entry is complete only when both files are in place

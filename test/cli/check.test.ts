@@ -344,8 +344,9 @@ describe('wasm-harden run', () => {
     const { CHECK_DEFAULT_POLICY } = await import('../../src/cli/check.js');
     const sub = await harden(readFileSync(await wasmFile('sub.wasm', ADD.replace('i32.add', 'i32.sub'))), CHECK_DEFAULT_POLICY);
     const { readFileSync: read } = await import('node:fs');
-    const meta = JSON.parse(read(join(dir, entry.replace('.wasm', '.json')), 'utf8')) as { report: { outputBytes: number } };
+    const meta = JSON.parse(read(join(dir, entry.replace('.wasm', '.json')), 'utf8')) as { report: { outputBytes: number }; sha256: string };
     meta.report.outputBytes = sub.bytes.length;
+    meta.sha256 = (await import('node:crypto')).createHash('sha256').update(sub.bytes).digest('hex');
     writeFileSync(join(dir, entry), sub.bytes);
     writeFileSync(join(dir, entry.replace('.wasm', '.json')), JSON.stringify(meta));
     expect(cli('run', add, '--invoke', 'add', '--args', '2,2', '--cache-dir', dir).stdout.trim()).toBe('0  (fuel used: 3)');
