@@ -14,9 +14,10 @@ import { version } from '../version.js';
 import { check } from './check.js';
 import { hardenCommand } from './harden.js';
 import { runCommand } from './run.js';
+import { fuzzCommand } from './fuzz.js';
 import { EXIT, UsageError, commandHelp, parseArgs, type Command, type Io } from './command.js';
 
-export const COMMANDS: readonly Command[] = [check, hardenCommand, runCommand];
+export const COMMANDS: readonly Command[] = [check, hardenCommand, runCommand, fuzzCommand];
 
 /**
  * stdout/stderr as an `Io`. A closed pipe (`wasm-harden check x.wasm | head`) is not an error worth a
