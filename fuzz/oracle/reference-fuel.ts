@@ -76,23 +76,36 @@ function fixedCost(costs: OracleCosts, name: string, prefix: number, code: numbe
   return costs.default ?? 1;
 }
 
-/** The reference instrumentation of the module `info` was decoded from (a valid module), under `costs`. */
-export function instrumentReference(info: ModuleInfo, costs: OracleCosts = {}): Uint8Array {
+/**
+ * The reference instrumentation of the module `info` was decoded from (a valid module), under `costs`.
+ * With `limit`, every increment is followed by `if (count > limit) unreachable`, so that modules which may
+ * not terminate (mutated or spec-suite modules) stop: a trap with the count above the limit means "the
+ * oracle ran out".
+ */
+export function instrumentReference(info: ModuleInfo, costs: OracleCosts = {}, limit?: bigint): Uint8Array {
   const { firstAddedGlobal } = planIndices(info);
   const count = firstAddedGlobal;
   const scratch = firstAddedGlobal + 1;
   const taken = new Set(info.exports.map((e) => e.name));
   if (taken.has(ORACLE_COUNT_EXPORT)) throw new Error(`the module already exports ${ORACLE_COUNT_EXPORT}`);
 
-  const add = (w: ByteWriter, cost: number) => w.u8(0x23).u32(count).u8(0x42).s64(BigInt(cost)).u8(0x7c).u8(0x24).u32(count);
-  const addVariable = (w: ByteWriter, unit: number) =>
-    w
-      .u8(0x24).u32(scratch)
-      .u8(0x23).u32(count)
-      .u8(0x23).u32(scratch).u8(0xad)
-      .u8(0x42).s64(BigInt(unit)).u8(0x7e).u8(0x7c)
-      .u8(0x24).u32(count)
-      .u8(0x23).u32(scratch);
+  // if (count >u limit) unreachable
+  const check = (w: ByteWriter) => {
+    if (limit !== undefined) w.u8(0x23).u32(count).u8(0x42).s64(limit).u8(0x56).u8(0x04).u8(0x40).u8(0x00).u8(0x0b);
+  };
+  const add = (w: ByteWriter, cost: number) => {
+    w.u8(0x23).u32(count).u8(0x42).s64(BigInt(cost)).u8(0x7c).u8(0x24).u32(count);
+    check(w);
+  };
+  const addVariable = (w: ByteWriter, unit: number) => {
+    w.u8(0x24).u32(scratch);
+    w.u8(0x23).u32(count);
+    w.u8(0x23).u32(scratch).u8(0xad);
+    w.u8(0x42).s64(BigInt(unit)).u8(0x7e).u8(0x7c);
+    w.u8(0x24).u32(count);
+    check(w);
+    w.u8(0x23).u32(scratch);
+  };
 
   const rewriteBody = (_i: number, body: FunctionBody, bytes: Uint8Array) => {
     const w = new ByteWriter((body.end - body.start) * 8 + 64);

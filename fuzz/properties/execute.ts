@@ -98,10 +98,35 @@ export function exportedFunctionsOf(info: ModuleInfo): ExportedFunctionSig[] {
 
 export type Instantiated = { ok: true; instance: WebAssembly.Instance } | { ok: false; outcome: Outcome };
 
-/** A compiled module, instantiated with fresh host imports. */
+/**
+ * Fresh imports for one instance: the generator's host module (fuzz/generator/host.ts) and the spec
+ * testsuite's `spectest` module (print functions that do nothing, globals of 666 / 666.6, a 10..20 funcref
+ * table, a 1..2 page memory), so that spec-suite modules link too. Nothing is shared between instances.
+ */
+export function createImports(): WebAssembly.Imports {
+  const noop = () => {};
+  const spectest = Object.freeze({
+    print: noop,
+    print_i32: noop,
+    print_i64: noop,
+    print_f32: noop,
+    print_f64: noop,
+    print_i32_f32: noop,
+    print_f64_f64: noop,
+    global_i32: new WebAssembly.Global({ value: 'i32', mutable: false }, 666),
+    global_i64: new WebAssembly.Global({ value: 'i64', mutable: false }, 666n),
+    global_f32: new WebAssembly.Global({ value: 'f32', mutable: false }, 666.6),
+    global_f64: new WebAssembly.Global({ value: 'f64', mutable: false }, 666.6),
+    table: new WebAssembly.Table({ initial: 10, maximum: 20, element: 'anyfunc' }),
+    memory: new WebAssembly.Memory({ initial: 1, maximum: 2 }),
+  });
+  return Object.freeze({ ...createHostImports(), spectest });
+}
+
+/** A compiled module, instantiated with fresh imports (`createImports`). */
 export function instantiate(module: WebAssembly.Module): Instantiated {
   try {
-    return { ok: true, instance: new WebAssembly.Instance(module, createHostImports()) };
+    return { ok: true, instance: new WebAssembly.Instance(module, createImports()) };
   } catch (e) {
     return { ok: false, outcome: { kind: 'trap', ...classifyError(e) } };
   }

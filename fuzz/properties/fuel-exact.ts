@@ -21,6 +21,13 @@
  * The budget check takes the non-trapping call with the largest count, on fresh instances that first
  * replay the calls before it with ample fuel.
  *
+ * Inputs: generated terminating modules (ample fuel: 2^63 - 1), and, because they reach shapes the generator
+ * never builds, mutated generated modules and (mutated) spec-testsuite modules that are still valid. Those
+ * may not terminate, so they run with `FINITE_BUDGET`, the oracle stops at the same count, and running out
+ * in either voids the rest of the case. The exported state (globals, memories, tables) of the two is
+ * compared after every call too: the oracle changes nothing else, so this is also a semantics check on
+ * inputs same-behaviour cannot run unmetered.
+ *
  * Cost models: half of the cases use the default; the others a random one (small unit costs, a few
  * instructions re-priced, `end`, `else`, `loop` and calls included), given to harden as the policy's
  * `costs` and to the oracle as the same statement.
@@ -28,13 +35,16 @@
 
 import fc from 'fast-check';
 import { WASM2_OPS } from '../../src/binary/opcodes.js';
-import { FUEL_EXPORT, normalizePolicy } from '../../src/index.js';
+import { FUEL_EXPORT, normalizePolicy, policies, validate } from '../../src/index.js';
+import { validateWith } from '../../src/validate/validate.js';
 import { exportEverything } from '../oracle/module-edit.js';
 import { ORACLE_COUNT_EXPORT, instrumentReference, type OracleCosts } from '../oracle/reference-fuel.js';
 import {
   callExport,
   callHardened,
   describeOutcome,
+  diffSnapshots,
+  snapshotExports,
   exportedFunctionsOf,
   hardenGlobalsOf,
   instantiate,
@@ -44,11 +54,17 @@ import {
   type HardenGlobals,
   type Outcome,
 } from './execute.js';
-import { generatedCase } from './inputs.js';
+import { generatedCase, mutatedGeneratedCase, mutatedSpecCase, specCase } from './inputs.js';
 import { fail, type BytesCase, type Property } from './property.js';
 import { AMPLE_POLICY, ORIGINAL_MAXIMA, decodeValid, hardenOrFail } from './same-behaviour.js';
 
 const MAX_FUEL = AMPLE_POLICY.fuel;
+
+/** The budget (and the oracle's limit) for inputs that may not terminate. */
+export const FINITE_BUDGET = 2_000_000n;
+
+/** For inputs that may not terminate: spec limits and any import (spec modules import `spectest`). */
+const FINITE_POLICY = normalizePolicy({ fuel: FINITE_BUDGET, limits: ORIGINAL_MAXIMA }, policies.spec);
 
 function counterOf(instance: WebAssembly.Instance): WebAssembly.Global {
   const g = instance.exports[ORACLE_COUNT_EXPORT];
@@ -66,6 +82,11 @@ interface Measured {
 export interface FuelCase extends BytesCase {
   /** the policy's cost model (null: the default) */
   readonly costs: OracleCosts | null;
+  /**
+   * Whether the input may not terminate (mutated and spec-suite modules): then the budget is
+   * `FINITE_BUDGET`, the oracle stops at the same count, and running out in either voids the rest.
+   */
+  readonly finite: boolean;
 }
 
 /** Random cost models: small unit costs, some instructions (`end`, `loop`, `call` ... too) re-priced. */
@@ -90,14 +111,22 @@ export function costModel(): fc.Arbitrary<OracleCosts> {
 }
 
 export async function checkFuelExact(c: FuelCase): Promise<string> {
-  const bytes = exportEverything(decodeValid(c.bytes), ORIGINAL_MAXIMA);
+  const decoded = validateWith(c.bytes, policies.spec, true);
+  if (!decoded.ok) {
+    if (c.finite) return 'discard: invalid';
+    fail(`the input is not valid: ${JSON.stringify(decoded.issues.slice(0, 3))}`);
+  }
+  const bytes = exportEverything(decoded.module, ORIGINAL_MAXIMA);
   const info = decodeValid(bytes);
-  const policy = c.costs === null ? AMPLE_POLICY : normalizePolicy({ costs: c.costs }, AMPLE_POLICY);
+  const budget = c.finite ? FINITE_BUDGET : MAX_FUEL;
+  const base = c.finite ? FINITE_POLICY : AMPLE_POLICY;
+  const policy = c.costs === null ? base : normalizePolicy({ costs: c.costs }, base);
+  if (c.finite && !validate(bytes, policy).ok) return 'discard: outside the policy';
   const hardened = new WebAssembly.Module(await hardenOrFail(bytes, policy));
-  const oracleBytes = instrumentReference(info, c.costs ?? {});
+  const oracleBytes = instrumentReference(info, c.costs ?? {}, c.finite ? budget : undefined);
   if (!WebAssembly.validate(oracleBytes)) throw new Error('harness bug: the oracle instrumentation is invalid');
   const oracle = new WebAssembly.Module(oracleBytes);
-  const limit = AMPLE_POLICY.stackLimit;
+  const limit = policy.stackLimit;
 
   const h = instantiate(hardened);
   const o = instantiate(oracle);
@@ -105,14 +134,19 @@ export async function checkFuelExact(c: FuelCase): Promise<string> {
     const x: Outcome = h.ok ? { kind: 'ok', values: [] } : h.outcome;
     const y: Outcome = o.ok ? { kind: 'ok', values: [] } : o.outcome;
     if (isStackOverflow(x) || isStackOverflow(y)) return 'void: stack overflow at instantiation';
+    // a start function that ran out leaves no instance whose fuel could tell: both trap, maybe differently
+    if (c.finite && !h.ok && !o.ok && (x.kind !== 'trap' || x.trap === 'unreachable' || y.kind !== 'trap' || y.trap === 'unreachable'))
+      return 'void: the start function may have run out';
     if (!sameOutcome(x, y)) fail(`instantiation: hardened ${describeOutcome(x)}, oracle ${describeOutcome(y)}`);
     return 'checked: start traps';
   }
   const g = hardenGlobalsOf(h.instance);
   const count = counterOf(o.instance);
-  const startUsed = MAX_FUEL - (g.fuel.value as bigint);
+  const startUsed = budget - (g.fuel.value as bigint);
   const startCounted = count.value as bigint;
   if (startUsed !== startCounted) fail(`start function: harden charged ${startUsed}, the oracle counted ${startCounted}`);
+  const diff0 = diffSnapshots(snapshotExports(h.instance, info), snapshotExports(o.instance, info));
+  if (diff0 !== undefined) fail(`after instantiation, hardened vs oracle: ${diff0}`);
 
   const measured: Measured[] = [];
   let trapped = 0;
@@ -121,10 +155,15 @@ export async function checkFuelExact(c: FuelCase): Promise<string> {
     const fuelBefore = g.fuel.value as bigint;
     const countBefore = count.value as bigint;
     const x = callHardened(h.instance, g, f, limit);
-    const y = callExport(o.instance, f);
+    let y = callExport(o.instance, f);
+    if (y.kind === 'trap' && (count.value as bigint) > budget) y = { ...y, trap: 'out-of-fuel' };
     if (isStackOverflow(x) || isStackOverflow(y)) return `void: stack overflow after ${measured.length} calls`;
+    if (c.finite && ((x.kind === 'trap' && x.trap === 'out-of-fuel') || (y.kind === 'trap' && y.trap === 'out-of-fuel')))
+      return `void: out of fuel after ${measured.length} calls`;
     if (x.kind === 'skipped') continue;
     if (!sameOutcome(x, y)) fail(`call "${f.name}": hardened ${describeOutcome(x)}, oracle ${describeOutcome(y)}`);
+    const diff = diffSnapshots(snapshotExports(h.instance, info), snapshotExports(o.instance, info));
+    if (diff !== undefined) fail(`after call "${f.name}" (${describeOutcome(x)}), hardened vs oracle: ${diff}`);
     const used = fuelBefore - (g.fuel.value as bigint);
     const counted = (count.value as bigint) - countBefore;
     if (x.kind === 'trap') {
@@ -165,21 +204,29 @@ export async function checkFuelExact(c: FuelCase): Promise<string> {
     } else if (w.kind !== 'trap' || w.trap !== 'out-of-fuel')
       fail(`call "${target.f.name}" needs ${target.used} fuel, but with ${target.used - 1n} it ended ${describeOutcome(w)} (fuel ${left})`);
   }
-  return measured.length === 0 ? 'checked: no call' : trapped > 0 ? 'checked, with traps' : 'checked';
+  const tag = measured.length === 0 ? 'checked: no call' : trapped > 0 ? 'checked, with traps' : 'checked';
+  return c.finite ? `${tag} (mutated or spec)` : tag;
 }
 
 export const fuelExact: Property<FuelCase> = {
   name: 'fuel-exact',
   title: 'fuelUsed ≥ the oracle count, equal without a trap; the budget is enforced at exactly that figure',
-  arbitrary: () =>
-    fc
-      .tuple(generatedCase({ mode: 'terminating' }), fc.option(costModel(), { freq: 2 }))
-      .map(([g, costs]) => ({ ...g, costs })),
+  arbitrary: () => {
+    const spec = specCase();
+    const mutatedSpec = mutatedSpecCase();
+    const inputs = fc.oneof(
+      { arbitrary: generatedCase({ mode: 'terminating' }).map((g) => ({ ...g, finite: false })), weight: 4 },
+      { arbitrary: mutatedGeneratedCase({ mode: 'terminating' }).map((g) => ({ ...g, finite: true })), weight: 2 },
+      ...(spec !== undefined ? [{ arbitrary: spec.map((g) => ({ ...g, finite: true })), weight: 1 }] : []),
+      ...(mutatedSpec !== undefined ? [{ arbitrary: mutatedSpec.map((g) => ({ ...g, finite: true })), weight: 1 }] : []),
+    );
+    return fc.tuple(inputs, fc.option(costModel(), { freq: 2 })).map(([g, costs]) => ({ ...g, costs }));
+  },
   check: checkFuelExact,
-  replayData: (c) => ({ source: c.source ?? null, costs: c.costs }),
+  replayData: (c) => ({ source: c.source ?? null, costs: c.costs, finite: c.finite }),
   fromReplay: (bytes, data) => {
-    const d = (data ?? {}) as { source?: string | null; costs?: OracleCosts | null };
-    return { bytes, costs: d.costs ?? null, ...(typeof d.source === 'string' ? { source: d.source } : {}) };
+    const d = (data ?? {}) as { source?: string | null; costs?: OracleCosts | null; finite?: boolean };
+    return { bytes, costs: d.costs ?? null, finite: d.finite === true, ...(typeof d.source === 'string' ? { source: d.source } : {}) };
   },
   describe: (c) => `${c.source ?? `${c.bytes.length} bytes`}; costs ${c.costs === null ? 'default' : JSON.stringify(c.costs)}`,
 };

@@ -4,6 +4,7 @@
  *   generatedCase(config?)         a valid module from the wasm-smith-style generator (fuzz/generator/)
  *   mutatedGeneratedCase(config?)  a generated module with 1-4 mutations (byte-level and structural,
  *                                  fuzz/mutators.ts)
+ *   specCase()                     a spec-testsuite module as it is
  *   mutatedSpecCase()              a spec-testsuite module (valid, invalid or malformed) with 0-4 mutations,
  *                                  the other spec modules as transplant donors
  *   randomBytesCase()              raw bytes, the header plus random bytes, or well-framed random sections
@@ -89,6 +90,13 @@ export function mutatedSpecCase(): fc.Arbitrary<BytesCase> | undefined {
       bytes: applyMutations(seeds.bytes[seed]!, mutations, seeds.bytes),
       source: `spec ${seeds.paths[seed]} mutated ${mutationsText(mutations)}`,
     }));
+}
+
+/** A spec-testsuite module as it is (valid, invalid or malformed: the suite has all three). */
+export function specCase(): fc.Arbitrary<BytesCase> | undefined {
+  const seeds = specSeeds();
+  if (seeds.bytes.length === 0) return undefined;
+  return fc.nat({ max: seeds.bytes.length - 1 }).map((i) => ({ bytes: seeds.bytes[i]!, source: `spec ${seeds.paths[i]}` }));
 }
 
 export function randomBytesCase(): fc.Arbitrary<BytesCase> {

@@ -8,7 +8,7 @@ import { formatStats, runProperty } from '../../../fuzz/properties/harness.js';
 import { agreesWithV8 } from '../../../fuzz/properties/agrees-with-v8.js';
 
 const SEED = 0x5eed0002;
-const RUNS = 10000;
+const RUNS = 20000;
 
 test(`${agreesWithV8.name}: ${agreesWithV8.title}`, async () => {
   const stats = await runProperty(agreesWithV8, { seed: SEED, numRuns: RUNS });

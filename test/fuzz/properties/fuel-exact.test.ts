@@ -8,7 +8,7 @@ import { formatStats, runProperty } from '../../../fuzz/properties/harness.js';
 import { fuelExact } from '../../../fuzz/properties/fuel-exact.js';
 
 const SEED = 0x5eed0006;
-const RUNS = 2000;
+const RUNS = 4000;
 
 test(`${fuelExact.name}: ${fuelExact.title}`, async () => {
   const stats = await runProperty(fuelExact, { seed: SEED, numRuns: RUNS });

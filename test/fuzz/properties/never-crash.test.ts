@@ -8,7 +8,7 @@ import { formatStats, runProperty } from '../../../fuzz/properties/harness.js';
 import { neverCrash } from '../../../fuzz/properties/never-crash.js';
 
 const SEED = 0x5eed0001;
-const RUNS = 1500;
+const RUNS = 4000;
 
 test(`${neverCrash.name}: ${neverCrash.title}`, async () => {
   const stats = await runProperty(neverCrash, { seed: SEED, numRuns: RUNS });

@@ -8,7 +8,7 @@ import { formatStats, runProperty } from '../../../fuzz/properties/harness.js';
 import { sameBehaviour } from '../../../fuzz/properties/same-behaviour.js';
 
 const SEED = 0x5eed0005;
-const RUNS = 3000;
+const RUNS = 4000;
 
 test(`${sameBehaviour.name}: ${sameBehaviour.title}`, async () => {
   const stats = await runProperty(sameBehaviour, { seed: SEED, numRuns: RUNS });

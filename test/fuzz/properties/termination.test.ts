@@ -10,7 +10,7 @@ import { closeTerminationRunner, termination } from '../../../fuzz/properties/te
 afterAll(closeTerminationRunner);
 
 const SEED = 0x5eed0007;
-const RUNS = 1500;
+const RUNS = 2000;
 
 test(`${termination.name}: ${termination.title}`, async () => {
   const stats = await runProperty(termination, { seed: SEED, numRuns: RUNS });
