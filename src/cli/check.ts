@@ -30,17 +30,21 @@ export const CHECK_DEFAULT_POLICY: Policy = normalizePolicy({ imports: 'any' }, 
 
 const PRESETS: Readonly<Record<string, Policy>> = { strict: policies.strict, spec: policies.spec };
 
+/** The `--policy` and `--preset` options, shared by every command that takes a policy. */
+export const POLICY_OPTIONS = [
+  { name: 'policy', short: 'p', type: 'string', valueName: '<policy.json>', description: 'a partial policy (JSON), merged over the preset' },
+  { name: 'preset', type: 'string', valueName: '<strict|spec>', description: 'the base policy, as for check' },
+] as const;
+
 export const check: Command = {
   name: 'check',
   summary: 'Validate a WebAssembly module against a hardening policy (exit 0 accepted, 1 rejected, 2 error).',
   usage: '<file.wasm> [--policy <policy.json>] [--preset strict|spec] [--json]',
   positionals: { min: 1, max: 1 },
   options: [
-    { name: 'policy', short: 'p', type: 'string', valueName: '<policy.json>', description: 'a partial policy (JSON), merged over the preset' },
+    POLICY_OPTIONS[0],
     {
-      name: 'preset',
-      type: 'string',
-      valueName: '<strict|spec>',
+      ...POLICY_OPTIONS[1],
       description: 'the base policy; default: strict limits and features with imports unchecked; strict: also deny every import; spec: Wasm 2.0 + V8 limits (testing only)',
     },
     { name: 'json', short: 'j', type: 'flag', description: 'print the result as one JSON object' },
@@ -80,6 +84,28 @@ export async function loadPolicy(file: string | undefined, presetName: string | 
   }
 }
 
+
+/** Prints why a policy could not be loaded (JSON or lines); the caller exits with `EXIT.usage`. */
+export function reportPolicyFailure(loaded: Exclude<PolicyLoad, { ok: true }>, json: boolean, io: Io, file?: string): void {
+  if ('issues' in loaded) {
+    if (json) io.out(toJSON({ ok: false, error: 'policy', issues: loaded.issues }));
+    else {
+      io.err(`wasm-harden: invalid policy${file !== undefined ? ` in ${file}` : ''}:`);
+      for (const issue of loaded.issues) io.err(`  ${formatPolicyIssue(issue)}`);
+    }
+  } else {
+    if (json) io.out(toJSON({ ok: false, error: 'io', message: loaded.message }));
+    io.err(`wasm-harden: ${loaded.message}`);
+  }
+}
+
+/** Prints why a module could not be read (a file larger than any policy allows is `check`'s own case). */
+export function reportModuleFailure(file: string, mod: Exclude<ModuleLoad, { ok: true }>, json: boolean, io: Io): void {
+  const message = 'message' in mod ? mod.message : `cannot read ${file}: it is larger than any policy allows`;
+  if (json) io.out(toJSON({ ok: false, error: 'io', message }));
+  io.err(`wasm-harden: ${message}`);
+}
+
 export type ModuleLoad = { ok: true; bytes: Uint8Array } | { ok: false; message: string } | { ok: false; tooLarge: number };
 
 export async function loadModule(file: string): Promise<ModuleLoad> {
@@ -113,16 +139,7 @@ async function runCheck(args: ParsedArgs, io: Io): Promise<number> {
 
   const loaded = await loadPolicy(args.values.get('policy'), args.values.get('preset'));
   if (!loaded.ok) {
-    if ('issues' in loaded) {
-      if (json) io.out(toJSON({ ok: false, error: 'policy', issues: loaded.issues }));
-      else {
-        io.err(`wasm-harden: invalid policy${args.values.has('policy') ? ` in ${args.values.get('policy')}` : ''}:`);
-        for (const issue of loaded.issues) io.err(`  ${formatPolicyIssue(issue)}`);
-      }
-    } else {
-      if (json) io.out(toJSON({ ok: false, error: 'io', message: loaded.message }));
-      io.err(`wasm-harden: ${loaded.message}`);
-    }
+    reportPolicyFailure(loaded, json, io, args.values.get('policy'));
     return EXIT.usage;
   }
 

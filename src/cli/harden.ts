@@ -11,7 +11,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { tryHarden } from '../instrument/harden.js';
 import { normalizePolicy, parseFuel } from '../policy.js';
-import { loadModule, loadPolicy, describeError, reportRejected } from './check.js';
+import { loadModule, loadPolicy, describeError, reportRejected, POLICY_OPTIONS, reportModuleFailure, reportPolicyFailure } from './check.js';
 import { EXIT, UsageError, type Command, type Io, type ParsedArgs } from './command.js';
 import { formatPolicyIssue, toJSON } from './format.js';
 
@@ -22,8 +22,7 @@ export const hardenCommand: Command = {
   positionals: { min: 1, max: 1 },
   options: [
     { name: 'output', short: 'o', type: 'string', valueName: '<out.wasm>', description: 'where to write the hardened module (required)' },
-    { name: 'policy', short: 'p', type: 'string', valueName: '<policy.json>', description: 'a partial policy (JSON), merged over the preset' },
-    { name: 'preset', type: 'string', valueName: '<strict|spec>', description: 'the base policy, as for check' },
+    ...POLICY_OPTIONS,
     { name: 'fuel', type: 'string', valueName: '<N>', description: 'the fuel budget embedded in the module (a decimal integer)' },
     { name: 'json', short: 'j', type: 'flag', description: 'print the result (the report, or the issues) as one JSON object' },
     { name: 'help', short: 'h', type: 'flag', description: 'show this help' },
@@ -42,20 +41,12 @@ async function runHarden(args: ParsedArgs, io: Io): Promise<number> {
 
   const loaded = await loadPolicy(args.values.get('policy'), args.values.get('preset'));
   if (!loaded.ok) {
-    if ('issues' in loaded) {
-      if (json) io.out(toJSON({ ok: false, error: 'policy', issues: loaded.issues }));
-      else for (const issue of loaded.issues) io.err(`  ${formatPolicyIssue(issue)}`);
-    } else {
-      if (json) io.out(toJSON({ ok: false, error: 'io', message: loaded.message }));
-      io.err(`wasm-harden: ${loaded.message}`);
-    }
+    reportPolicyFailure(loaded, json, io, args.values.get('policy'));
     return EXIT.usage;
   }
   const mod = await loadModule(file);
   if (!mod.ok) {
-    const message = 'message' in mod ? mod.message : `cannot read ${file}: it is larger than any policy allows`;
-    if (json) io.out(toJSON({ ok: false, error: 'io', message }));
-    io.err(`wasm-harden: ${message}`);
+    reportModuleFailure(file, mod, json, io);
     return EXIT.usage;
   }
 

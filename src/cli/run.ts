@@ -23,7 +23,7 @@ import { InstantiationTrapError } from '../runtime/errors.js';
 import { instantiate } from '../runtime/sandbox.js';
 import { instantiateInWorker } from '../runtime/worker-sandbox.js';
 import type { RunResult } from '../runtime/types.js';
-import { describeError, loadModule, loadPolicy, reportRejected } from './check.js';
+import { describeError, loadModule, loadPolicy, reportRejected, POLICY_OPTIONS, reportModuleFailure, reportPolicyFailure } from './check.js';
 import { EXIT, UsageError, type Command, type Io, type ParsedArgs } from './command.js';
 import { formatPolicyIssue, toJSON } from './format.js';
 
@@ -42,8 +42,7 @@ export const runCommand: Command = {
     { name: 'max-memory-pages', type: 'string', valueName: '<N>', description: 'the memory cap in 64 KiB pages (policy limits.memoryPages)' },
     { name: 'timeout-ms', type: 'string', valueName: '<N>', description: 'wall-clock limit in ms: run in a worker, terminated past it (trap timeout, exit 4)' },
     { name: 'wasi', type: 'flag', description: 'provide the minimal WASI preview1 (stdout/stderr captured and printed)' },
-    { name: 'policy', short: 'p', type: 'string', valueName: '<policy.json>', description: 'a partial policy (JSON), merged over the preset' },
-    { name: 'preset', type: 'string', valueName: '<strict|spec>', description: 'the base policy, as for check' },
+    ...POLICY_OPTIONS,
     { name: 'cache-dir', type: 'string', valueName: '<DIR>', description: 'the hardened-module cache (default: $XDG_CACHE_HOME/wasm-harden or ~/.cache/wasm-harden)' },
     { name: 'no-cache', type: 'flag', description: 'harden without the disk cache' },
     { name: 'json', short: 'j', type: 'flag', description: 'print the RunResult (or the issues) as one JSON object' },
@@ -93,13 +92,7 @@ async function runRun(args: ParsedArgs, io: Io): Promise<number> {
 
   const loaded = await loadPolicy(args.values.get('policy'), args.values.get('preset'));
   if (!loaded.ok) {
-    if ('issues' in loaded) {
-      if (json) io.out(toJSON({ ok: false, error: 'policy', issues: loaded.issues }));
-      else for (const issue of loaded.issues) io.err(`  ${formatPolicyIssue(issue)}`);
-    } else {
-      if (json) io.out(toJSON({ ok: false, error: 'io', message: loaded.message }));
-      io.err(`wasm-harden: ${loaded.message}`);
-    }
+    reportPolicyFailure(loaded, json, io, args.values.get('policy'));
     return EXIT.usage;
   }
   let policy: Policy;
@@ -123,9 +116,7 @@ async function runRun(args: ParsedArgs, io: Io): Promise<number> {
   }
   const mod = await loadModule(file);
   if (!mod.ok) {
-    const message = 'message' in mod ? mod.message : `cannot read ${file}: it is larger than any policy allows`;
-    if (json) io.out(toJSON({ ok: false, error: 'io', message }));
-    io.err(`wasm-harden: ${message}`);
+    reportModuleFailure(file, mod, json, io);
     return EXIT.usage;
   }
 
