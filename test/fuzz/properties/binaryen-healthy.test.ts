@@ -8,7 +8,7 @@ import { formatStats, runProperty } from '../../../fuzz/properties/harness.js';
 import { binaryenHealthy } from '../../../fuzz/properties/binaryen-healthy.js';
 
 const SEED = 0x5eed0009;
-const RUNS = 400;
+const RUNS = 300;
 
 test(`${binaryenHealthy.name}: ${binaryenHealthy.title}`, async () => {
   const stats = await runProperty(binaryenHealthy, { seed: SEED, numRuns: RUNS });

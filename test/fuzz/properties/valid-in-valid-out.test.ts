@@ -8,7 +8,7 @@ import { formatStats, runProperty } from '../../../fuzz/properties/harness.js';
 import { validInValidOut } from '../../../fuzz/properties/valid-in-valid-out.js';
 
 const SEED = 0x5eed0004;
-const RUNS = 500;
+const RUNS = 400;
 
 test(`${validInValidOut.name}: ${validInValidOut.title}`, async () => {
   const stats = await runProperty(validInValidOut, { seed: SEED, numRuns: RUNS });
