@@ -33,14 +33,9 @@ import { sandboxIssue } from './errors.js';
 import type { HostImports } from './types.js';
 import { WASI_MODULE, wasiSignatureMismatch, type Wasi } from './wasi.js';
 
-const MemoryCtor = WebAssembly.Memory;
-const TableCtor = WebAssembly.Table;
-const GlobalCtor = WebAssembly.Global;
-const hasOwn = Object.hasOwn;
-const freeze = Object.freeze;
-const BigIntFn = BigInt;
+import { arrayFrom, BigIntFn, freeze, GlobalCtor, hasOwn, MemoryCtor, TableCtor } from './intrinsics.js';
+
 const asIntN = BigInt.asIntN;
-const arrayFrom = Array.from;
 
 const KIND_NAMES: readonly ExternKind[] = ['func', 'table', 'memory', 'global'];
 

@@ -74,24 +74,18 @@ import {
 } from './traps.js';
 import type { RunResult, SandboxOptions, TrapKind } from './types.js';
 import { WasiExit, createWasi, type Wasi } from './wasi.js';
+import { arrayFrom, BigIntFn, freeze, GlobalCtor, hasOwn, MemoryCtor, TableCtor } from './intrinsics.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Captured at load
 
 const InstanceCtor = WebAssembly.Instance;
-const MemoryCtor = WebAssembly.Memory;
-const GlobalCtor = WebAssembly.Global;
-const TableCtor = WebAssembly.Table;
 const LinkErrorCtor = WebAssembly.LinkError;
 const CompileErrorCtor = WebAssembly.CompileError;
 const compile = WebAssembly.compile;
 const TypeErrorCtor = TypeError;
 const apply = Reflect.apply;
-const hasOwn = Object.hasOwn;
-const freeze = Object.freeze;
 const defineProperty = Object.defineProperty;
-const arrayFrom = Array.from;
-const BigIntFn = BigInt;
 
 /** A captured accessor, called through a bound `Function.prototype.call` (about 2x faster than Reflect.apply). */
 const bindCall = Function.prototype.call.bind(Function.prototype.bind, Function.prototype.call) as <F extends (...a: never[]) => unknown>(
