@@ -64,12 +64,18 @@ export interface OpSets {
 }
 
 const cache = new Map<string, OpSets>();
+/** bound on the cache (a swarm config draws from 2^6 feature × 2^9 kind subsets); cleared when full */
+const CACHE_MAX = 2048;
+
+/** Each Wasm 2.0 entry's feature, kind, class and params key, computed once. */
+let classified: { op: OpInfo; feature: string | undefined; kind: string; cls: OpClass | undefined; paramsKey: string }[] | undefined;
 
 /** The entries a config may choose from. Cached per (features, kinds). */
 export function enabledOps(config: SwarmConfig): OpSets {
   const key = `${config.features.join(',')}|${config.kinds.join(',')}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
+  classified ??= WASM2_OPS.map((op) => ({ op, feature: op.feature, kind: instrKindOf(op), cls: opClassOf(op), paramsKey: Array.from(op.params).join(',') }));
   const features = new Set<string>(config.features);
   const kinds = new Set<string>(config.kinds);
   const featureOk = new Uint8Array(ALL_OPS.length);
@@ -77,22 +83,21 @@ export function enabledOps(config: SwarmConfig): OpSets {
   const simple: OpInfo[] = [];
   const memory: OpInfo[] = [];
   const special: OpInfo[] = [];
-  for (const op of WASM2_OPS) {
-    if (op.feature !== undefined && !features.has(op.feature)) continue;
+  for (const { op, feature, kind, cls, paramsKey } of classified) {
+    if (feature !== undefined && !features.has(feature)) continue;
     featureOk[op.index] = 1;
-    if (!kinds.has(instrKindOf(op))) continue;
-    const cls = opClassOf(op);
+    if (!kinds.has(kind)) continue;
     if (cls === 'simple') {
       simple.push(op);
-      const k = Array.from(op.params).join(',');
-      let g = groups.get(k);
-      if (g === undefined) groups.set(k, (g = []));
+      let g = groups.get(paramsKey);
+      if (g === undefined) groups.set(paramsKey, (g = []));
       g.push(op);
     } else if (cls === 'memory') memory.push(op);
     else if (cls === 'special') special.push(op);
   }
   const simpleGroups = [...groups.values()].map((ops) => ({ params: ops[0]!.params, ops }));
   const sets: OpSets = { featureOk, simpleGroups, simple, memory, special };
+  if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(key, sets);
   return sets;
 }

@@ -5,17 +5,21 @@
  *   instantiate(bytes)          a fresh instance with fresh host imports (createHostImports(): new globals
  *                               per instance, pure host functions), or the trap its start function raised
  *   callExport(instance, f)     one call with `defaultArguments`, as an `Outcome`
- *   snapshotExports(...)        exported globals, memories (bytes) and tables, in comparable form
+ *   diffExports(a, b, info)     the first difference in exported globals, memories (bytes) and tables
  *   classifyError(e)            V8's errors in coarse trap classes
  *
- * Hardened modules: `runHardened*` reset `__wasm_harden_depth` to 0 before each top-level call (the host's
- * job), and classify a trap as `out-of-fuel` when the fuel global is negative and `stack-overflow` when the
+ * Hardened modules: `callHardened` resets `__wasm_harden_depth` to 0 before each top-level call (the host's
+ * job), and classifies a trap as `out-of-fuel` when the fuel global is negative and `stack-overflow` when the
  * depth global is above the limit, before looking at V8's message.
+ *
+ * Outcome counts: every run of a *hardened* module (an instantiation through `instantiateHardened`, a call
+ * through `callHardened`, or one the property reports with `recordHardenedOutcome`) is counted by how it
+ * ended; the campaign takes the counts after each batch (`takeOutcomeCounts`) for its trap-kind histogram.
  */
 
 import type { ModuleInfo } from '../../src/binary/module-info.js';
 import { ExternKindCode } from '../../src/binary/module-info.js';
-import { createHostImports, defaultArguments } from '../generator/host.js';
+import { HOST_MODULE, createHostImports, defaultArguments } from '../generator/host.js';
 import { DEPTH_EXPORT, FUEL_EXPORT } from '../../src/index.js';
 
 /** Coarse trap classes (aligned with the runtime's TrapKind names where they exist). */
@@ -104,8 +108,21 @@ export type Instantiated = { ok: true; instance: WebAssembly.Instance } | { ok: 
  * table, a 1..2 page memory), so that spec-suite modules link too. Nothing is shared between instances.
  */
 export function createImports(): WebAssembly.Imports {
+  // each module's imports are made when V8 first reads them: most modules import from one module or
+  // none, and making a memory, a table and globals nobody imports is a measurable part of a case
+  let host: Record<string, WebAssembly.ImportValue> | undefined;
+  let spectest: Record<string, WebAssembly.ImportValue> | undefined;
+  return Object.freeze(
+    Object.defineProperties({} as WebAssembly.Imports, {
+      [HOST_MODULE]: { enumerable: true, get: () => (host ??= createHostImports()[HOST_MODULE]!) },
+      spectest: { enumerable: true, get: () => (spectest ??= createSpectest()) },
+    }),
+  );
+}
+
+function createSpectest(): Record<string, WebAssembly.ImportValue> {
   const noop = () => {};
-  const spectest = Object.freeze({
+  return Object.freeze({
     print: noop,
     print_i32: noop,
     print_i64: noop,
@@ -120,7 +137,28 @@ export function createImports(): WebAssembly.Imports {
     table: new WebAssembly.Table({ initial: 10, maximum: 20, element: 'anyfunc' }),
     memory: new WebAssembly.Memory({ initial: 1, maximum: 2 }),
   });
-  return Object.freeze({ ...createHostImports(), spectest });
+}
+
+/** Runs of hardened modules (instantiations and export calls) and how many ended in each trap kind. */
+export interface OutcomeCounts {
+  runs: number;
+  traps: Partial<Record<TrapClass, number>>;
+}
+
+let counts: OutcomeCounts = { runs: 0, traps: {} };
+
+/** Counts one run of a hardened module (skipped calls are not runs). */
+export function recordHardenedOutcome(o: Outcome): void {
+  if (o.kind === 'skipped') return;
+  counts.runs++;
+  if (o.kind === 'trap') counts.traps[o.trap] = (counts.traps[o.trap] ?? 0) + 1;
+}
+
+/** The counts since the last call (and starts new ones). */
+export function takeOutcomeCounts(): OutcomeCounts {
+  const c = counts;
+  counts = { runs: 0, traps: {} };
+  return c;
 }
 
 /** A compiled module, instantiated with fresh imports (`createImports`). */
@@ -130,6 +168,13 @@ export function instantiate(module: WebAssembly.Module): Instantiated {
   } catch (e) {
     return { ok: false, outcome: { kind: 'trap', ...classifyError(e) } };
   }
+}
+
+/** `instantiate` for a hardened module, its outcome counted (`recordHardenedOutcome`). */
+export function instantiateHardened(module: WebAssembly.Module): Instantiated {
+  const r = instantiate(module);
+  recordHardenedOutcome(r.ok ? { kind: 'ok', values: [] } : r.outcome);
+  return r;
 }
 
 /** Calls export `f` with default arguments (v128 parameters cannot be passed from JS: skipped). */
@@ -166,17 +211,12 @@ export function classifyHardened(outcome: Outcome, g: HardenGlobals | undefined,
   return outcome;
 }
 
-/** Calls export `f` of a hardened instance: depth reset first, trap classified with the globals. */
+/** Calls export `f` of a hardened instance: depth reset first, trap classified with the globals, counted. */
 export function callHardened(instance: WebAssembly.Instance, g: HardenGlobals, f: ExportedFunctionSig, stackLimit: number): Outcome {
   g.depth.value = 0;
-  return classifyHardened(callExport(instance, f), g, stackLimit);
-}
-
-/** The state a caller can observe through the original module's exports. */
-export interface ExportSnapshot {
-  globals: Record<string, string>;
-  memories: Record<string, Uint8Array>;
-  tables: Record<string, string[]>;
+  const o = classifyHardened(callExport(instance, f), g, stackLimit);
+  recordHardenedOutcome(o);
+  return o;
 }
 
 /** A global's value, normalised; a v128 global cannot be read from JS (TypeError), so it reads as "v128". */
@@ -189,40 +229,39 @@ function globalValue(g: WebAssembly.Global): string {
   }
 }
 
-/** Snapshot of the exports named in `info` (the original module's export list). */
-export function snapshotExports(instance: WebAssembly.Instance, info: ModuleInfo): ExportSnapshot {
-  const snap: ExportSnapshot = { globals: {}, memories: {}, tables: {} };
+/**
+ * The first difference between the state two instances show through the exports named in `info` (the
+ * original module's export list): exported globals (normalised values), memories (every byte) and tables
+ * (length and entries), or undefined when they are the same. It compares the live objects (no copies: a
+ * property compares after every call, and memories are up to `ORIGINAL_MAXIMA` pages).
+ */
+export function diffExports(a: WebAssembly.Instance, b: WebAssembly.Instance, info: ModuleInfo): string | undefined {
   for (const e of info.exports) {
-    const x = instance.exports[e.name];
-    if (e.kind === ExternKindCode.Global && x instanceof WebAssembly.Global) snap.globals[e.name] = globalValue(x);
-    else if (e.kind === ExternKindCode.Memory && x instanceof WebAssembly.Memory) snap.memories[e.name] = new Uint8Array(x.buffer.slice(0));
-    else if (e.kind === ExternKindCode.Table && x instanceof WebAssembly.Table) {
-      const entries: string[] = [];
-      for (let i = 0; i < x.length; i++) entries.push(normalizeValue(x.get(i)));
-      snap.tables[e.name] = entries;
+    const x = a.exports[e.name];
+    const y = b.exports[e.name];
+    if (e.kind === ExternKindCode.Global) {
+      const v = x instanceof WebAssembly.Global ? globalValue(x) : undefined;
+      const w = y instanceof WebAssembly.Global ? globalValue(y) : undefined;
+      if (v !== w) return `global "${e.name}": ${v} vs ${w}`;
+    } else if (e.kind === ExternKindCode.Memory) {
+      const m = x instanceof WebAssembly.Memory ? new Uint8Array(x.buffer) : undefined;
+      const n = y instanceof WebAssembly.Memory ? new Uint8Array(y.buffer) : undefined;
+      if (m === undefined || n === undefined || m.length !== n.length) return `memory "${e.name}": ${m?.length} bytes vs ${n?.length} bytes`;
+      if (!Buffer.from(m.buffer, m.byteOffset, m.length).equals(Buffer.from(n.buffer, n.byteOffset, n.length))) {
+        let i = 0;
+        while (m[i] === n[i]) i++;
+        return `memory "${e.name}" differs at byte ${i}: ${m[i]} vs ${n[i]}`;
+      }
+    } else if (e.kind === ExternKindCode.Table) {
+      const t = x instanceof WebAssembly.Table ? x : undefined;
+      const u = y instanceof WebAssembly.Table ? y : undefined;
+      if (t === undefined || u === undefined || t.length !== u.length) return `table "${e.name}": ${t?.length} entries vs ${u?.length}`;
+      for (let i = 0; i < t.length; i++) {
+        const p = normalizeValue(t.get(i));
+        const q = normalizeValue(u.get(i));
+        if (p !== q) return `table "${e.name}" entry ${i}: ${p} vs ${q}`;
+      }
     }
-  }
-  return snap;
-}
-
-/** A description of the first difference between two snapshots, or undefined when they are equal. */
-export function diffSnapshots(a: ExportSnapshot, b: ExportSnapshot): string | undefined {
-  for (const [name, v] of Object.entries(a.globals))
-    if (b.globals[name] !== v) return `global "${name}": ${v} vs ${b.globals[name]}`;
-  for (const [name, m] of Object.entries(a.memories)) {
-    const n = b.memories[name];
-    if (n === undefined || n.length !== m.length) return `memory "${name}": ${m.length} bytes vs ${n?.length} bytes`;
-    if (!Buffer.from(m.buffer, m.byteOffset, m.length).equals(Buffer.from(n.buffer, n.byteOffset, n.length))) {
-      let i = 0;
-      while (m[i] === n[i]) i++;
-      return `memory "${name}" differs at byte ${i}: ${m[i]} vs ${n[i]}`;
-    }
-  }
-  for (const [name, t] of Object.entries(a.tables)) {
-    const u = b.tables[name];
-    if (u === undefined || u.length !== t.length) return `table "${name}": ${t.length} entries vs ${u?.length}`;
-    const i = t.findIndex((x, k) => u[k] !== x);
-    if (i >= 0) return `table "${name}" entry ${i}: ${t[i]} vs ${u[i]}`;
   }
   return undefined;
 }

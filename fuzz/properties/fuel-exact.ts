@@ -43,11 +43,11 @@ import {
   callExport,
   callHardened,
   describeOutcome,
-  diffSnapshots,
-  snapshotExports,
+  diffExports,
   exportedFunctionsOf,
   hardenGlobalsOf,
   instantiate,
+  instantiateHardened,
   isStackOverflow,
   sameOutcome,
   type ExportedFunctionSig,
@@ -128,7 +128,7 @@ export async function checkFuelExact(c: FuelCase): Promise<string> {
   const oracle = new WebAssembly.Module(oracleBytes);
   const limit = policy.stackLimit;
 
-  const h = instantiate(hardened);
+  const h = instantiateHardened(hardened);
   const o = instantiate(oracle);
   if (!h.ok || !o.ok) {
     const x: Outcome = h.ok ? { kind: 'ok', values: [] } : h.outcome;
@@ -145,7 +145,7 @@ export async function checkFuelExact(c: FuelCase): Promise<string> {
   const startUsed = budget - (g.fuel.value as bigint);
   const startCounted = count.value as bigint;
   if (startUsed !== startCounted) fail(`start function: harden charged ${startUsed}, the oracle counted ${startCounted}`);
-  const diff0 = diffSnapshots(snapshotExports(h.instance, info), snapshotExports(o.instance, info));
+  const diff0 = diffExports(h.instance, o.instance, info);
   if (diff0 !== undefined) fail(`after instantiation, hardened vs oracle: ${diff0}`);
 
   const measured: Measured[] = [];
@@ -162,7 +162,7 @@ export async function checkFuelExact(c: FuelCase): Promise<string> {
       return `void: out of fuel after ${measured.length} calls`;
     if (x.kind === 'skipped') continue;
     if (!sameOutcome(x, y)) fail(`call "${f.name}": hardened ${describeOutcome(x)}, oracle ${describeOutcome(y)}`);
-    const diff = diffSnapshots(snapshotExports(h.instance, info), snapshotExports(o.instance, info));
+    const diff = diffExports(h.instance, o.instance, info);
     if (diff !== undefined) fail(`after call "${f.name}" (${describeOutcome(x)}), hardened vs oracle: ${diff}`);
     const used = fuelBefore - (g.fuel.value as bigint);
     const counted = (count.value as bigint) - countBefore;
@@ -181,7 +181,7 @@ export async function checkFuelExact(c: FuelCase): Promise<string> {
   if (k >= 0) {
     const target = measured[k]!;
     const replay = (): { instance: WebAssembly.Instance; g: HardenGlobals } => {
-      const r = instantiate(hardened);
+      const r = instantiateHardened(hardened);
       if (!r.ok) throw new Error('harness bug: the hardened module instantiated once but not twice');
       const rg = hardenGlobalsOf(r.instance);
       for (let i = 0; i < k; i++) callHardened(r.instance, rg, measured[i]!.f, limit);

@@ -20,6 +20,8 @@ export interface RunOptions {
   path?: string;
   /** write the shrunk counterexample to corpus/regressions/ (default true) */
   writeRegressions?: boolean;
+  /** ... or to this directory instead */
+  regressionsDir?: string;
   /** fast-check's per-case timeout in ms for async checks (default none) */
   timeout?: number;
   /**
@@ -88,6 +90,7 @@ export async function runProperty<C extends PropertyCase>(property: Property<C>,
       file = writeRegression(
         { property: property.name, seed: details.seed, path: details.counterexamplePath, note, case: property.replayData(c) },
         c.bytes,
+        options.regressionsDir,
       );
     }
     const lines = [

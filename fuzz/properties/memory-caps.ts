@@ -22,7 +22,7 @@ import { MAX_FUEL, normalizePolicy, tryHarden } from '../../src/index.js';
 import { HOST_ALLOWLIST } from '../generator/host.js';
 import { ByteWriter } from '../generator/encoder.js';
 import { editModule, exportEverything, planIndices, type AddedExport, type AddedFunction } from '../oracle/module-edit.js';
-import { callHardened, exportedFunctionsOf, hardenGlobalsOf, instantiate } from './execute.js';
+import { callHardened, exportedFunctionsOf, hardenGlobalsOf, instantiateHardened } from './execute.js';
 import { generatedCase } from './inputs.js';
 import { bytesFromReplay, bytesReplay, describeBytesCase, fail, type BytesCase, type Property } from './property.js';
 import { decodeValid } from './same-behaviour.js';
@@ -67,7 +67,7 @@ export async function checkMemoryCaps(c: BytesCase): Promise<string> {
   const info = decodeValid(bytes);
   const h = await tryHarden(bytes, CAPS_POLICY, { binaryenCheck: false });
   if (!h.ok) fail(`harden rejects a valid module within the policy: ${JSON.stringify(h.issues.slice(0, 3))}`);
-  const r = instantiate(new WebAssembly.Module(h.module.bytes));
+  const r = instantiateHardened(new WebAssembly.Module(h.module.bytes));
   if (!r.ok) return 'start traps';
   const instance = r.instance;
   const g = hardenGlobalsOf(instance);

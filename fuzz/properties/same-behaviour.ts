@@ -36,13 +36,13 @@ import {
   callHardened,
   classifyHardened,
   describeOutcome,
-  diffSnapshots,
+  diffExports,
   exportedFunctionsOf,
   hardenGlobalsOf,
   instantiate,
+  instantiateHardened,
   isStackOverflow,
   sameOutcome,
-  snapshotExports,
   type Outcome,
 } from './execute.js';
 import { generatedCase } from './inputs.js';
@@ -77,7 +77,7 @@ export async function checkSameBehaviour(c: BytesCase): Promise<string> {
   const hardened = await hardenOrFail(bytes);
   const limit = AMPLE_POLICY.stackLimit;
   const a = instantiate(new WebAssembly.Module(bytes));
-  const b = instantiate(new WebAssembly.Module(hardened));
+  const b = instantiateHardened(new WebAssembly.Module(hardened));
   const outcomeA: Outcome = a.ok ? { kind: 'ok', values: [] } : a.outcome;
   const gB = b.ok ? hardenGlobalsOf(b.instance) : undefined;
   const outcomeB: Outcome = b.ok ? { kind: 'ok', values: [] } : b.outcome;
@@ -85,7 +85,7 @@ export async function checkSameBehaviour(c: BytesCase): Promise<string> {
   if (!sameOutcome(outcomeA, outcomeB))
     fail(`instantiation: original ${describeOutcome(outcomeA)}, hardened ${describeOutcome(outcomeB)}`);
   if (!a.ok || !b.ok) return 'checked: start traps';
-  const diff0 = diffSnapshots(snapshotExports(a.instance, info), snapshotExports(b.instance, info));
+  const diff0 = diffExports(a.instance, b.instance, info);
   if (diff0 !== undefined) fail(`after instantiation: ${diff0}`);
 
   let calls = 0;
@@ -97,7 +97,7 @@ export async function checkSameBehaviour(c: BytesCase): Promise<string> {
     if (isStackOverflow(x) || isStackOverflow(y)) return `void: stack overflow after ${calls} calls`;
     if (y.kind === 'trap' && y.trap === 'out-of-fuel') fail(`call "${f.name}": out of fuel with a budget of 2^63 - 1`);
     if (!sameOutcome(x, y)) fail(`call "${f.name}": original ${describeOutcome(x)}, hardened ${describeOutcome(y)}`);
-    const diff = diffSnapshots(snapshotExports(a.instance, info), snapshotExports(b.instance, info));
+    const diff = diffExports(a.instance, b.instance, info);
     if (diff !== undefined) fail(`after call "${f.name}" (${describeOutcome(x)}): ${diff}`);
     if (x.kind !== 'skipped') calls++;
   }

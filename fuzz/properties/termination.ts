@@ -25,7 +25,7 @@ import { Worker } from 'node:worker_threads';
 import { normalizePolicy, tryHarden } from '../../src/index.js';
 import { HOST_ALLOWLIST } from '../generator/host.js';
 import { exportEverything } from '../oracle/module-edit.js';
-import { classifyErrorText, exportedFunctionsOf, type ExportedFunctionSig } from './execute.js';
+import { classifyErrorText, exportedFunctionsOf, recordHardenedOutcome, type ExportedFunctionSig } from './execute.js';
 import { generatedCase } from './inputs.js';
 import { bytesFromReplay, bytesReplay, describeBytesCase, fail, type BytesCase, type Property } from './property.js';
 import { ORIGINAL_MAXIMA, decodeValid } from './same-behaviour.js';
@@ -185,6 +185,15 @@ export async function checkTermination(c: BytesCase): Promise<string> {
   const bound = boundMs(TERMINATION_FUEL);
   if (report === 'hang') fail(`no answer within ${HARD_KILL_MS} ms with a budget of ${TERMINATION_FUEL}: the worker was killed`);
   if ('crashed' in report) fail(`the worker crashed: ${report.crashed}`);
+  recordHardenedOutcome(
+    report.instantiate.ok ? { kind: 'ok', values: [] } : { kind: 'trap', ...classifyErrorText(report.instantiate.errorName ?? 'Error', report.instantiate.message ?? '') },
+  );
+  for (const call of report.calls) {
+    if (call.ok) recordHardenedOutcome({ kind: 'ok', values: [] });
+    else if (call.fuelAfter < 0n) recordHardenedOutcome({ kind: 'trap', trap: 'out-of-fuel', message: call.message ?? '' });
+    else if (call.depthAfter > stack.limit) recordHardenedOutcome({ kind: 'trap', trap: 'stack-overflow', message: call.message ?? '' });
+    else recordHardenedOutcome({ kind: 'trap', ...classifyErrorText(call.errorName ?? 'Error', call.message ?? '') });
+  }
   if (report.instantiate.ms > bound) fail(`instantiation took ${report.instantiate.ms.toFixed(0)} ms, above the bound of ${bound} ms`);
   let outOfFuel = 0;
   for (const call of report.calls) {
