@@ -4,28 +4,34 @@
  *
  *   node --import tsx fuzz/campaign/main.ts '{"seed":1,"workers":2,"runs":200,"properties":[],"shard":{"index":0,"count":1},"json":false}'
  *
- * K worker threads (fuzz/campaign/worker.ts) ask for batches; the campaign hands them out round-robin over
- * the selected properties (the one with the fewest cases handed out first) until `runs` cases per property
- * are handed out or `seconds` have passed; batch seeds come from `batchSeed` (protocol.ts). A worker that
- * has run ~20,000 cases retires and is replaced. A property that fails stops getting batches (its failure is
- * shrunk and written to corpus/regressions/ by the worker); the others go on.
+ * K worker processes (fuzz/campaign/worker.ts, forked with tsx; see there why processes) ask for batches;
+ * the campaign hands them out by the rule of fuzz/campaign/schedule.ts (equal worker time per property)
+ * until `runs` cases per property are handed out or `seconds` have passed; batch seeds come from
+ * `batchSeed` (protocol.ts). A worker retires after `restartEvery` cases or `restartAfterMs` of batch time
+ * and is replaced. A property that fails stops getting batches (its failure is shrunk and written to
+ * corpus/regressions/ by the worker); the others go on.
+ *
+ * Hangs and crashes: a worker running a batch sends a heartbeat at least once a second while cases start;
+ * one that has sent nothing for `caseTimeoutMs` (default 60 s) is killed, its property fails with a 'hang'
+ * (batch seed and size in the summary: `runProperty(property, { seed, numRuns })` replays it), and a fresh
+ * worker takes its place. A worker process that dies during a batch is a 'crash' of that property, handled
+ * the same way. A worker that dies before it is ready, or reports an error of the harness, ends the
+ * campaign with an error.
  *
  * stderr: a live progress line when it is a TTY, else a plain line every 10 s. stdout: the summary (text,
- * or JSON with `json`). Exit code 0 when no property failed, 1 otherwise, 2 on a campaign error.
+ * or JSON with `json`): cases per property, throughput, opcode coverage, the trap-kind histogram of the
+ * hardened modules' runs, failures. Exit code 0 when no property failed, 1 otherwise, 2 on a campaign error.
  */
 
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WASM2_OPS } from '../../src/binary/opcodes.js';
 import { OpcodeCoverage, type CoverageReport } from '../generator/coverage.js';
 import { PROPERTIES } from '../properties/index.js';
-import type { BatchFailure, CampaignOptions, FromWorker, ToWorker } from './protocol.js';
-import { batchSeed } from './protocol.js';
+import type { BatchFailure, CampaignOptions, FromWorker, OutcomeCounts, ToWorker, WorkerConfig } from './protocol.js';
+import { CASE_TIMEOUT_MS, RESTART_AFTER_MS, RESTART_EVERY, batchSeed } from './protocol.js';
+import { Scheduler, type ScheduledBatch } from './schedule.js';
 
 export interface PropertySummary {
   property: string;
@@ -34,6 +40,8 @@ export interface PropertySummary {
   /** worker time spent on this property, ms */
   ms: number;
   tags: Record<string, number>;
+  /** runs of hardened modules in this property's cases, and their trap kinds */
+  outcomes: OutcomeCounts;
   failed: boolean;
 }
 
@@ -44,11 +52,23 @@ export interface CampaignSummary {
   seconds: number;
   cases: number;
   casesPerSecond: number;
-  /** cases per second per worker thread (each worker runs on its own core when there are enough) */
+  /** cases per second per worker process (each worker runs on its own core when there are enough) */
   casesPerSecondPerCore: number;
+  /**
+   * CPU time of the worker processes (user + system, every thread: V8's compiler and GC threads too, and
+   * each worker's start-up), up to each one's last batch; and cases per CPU second, which does not depend
+   * on what else the machine runs
+   */
+  cpuSeconds: number;
+  casesPerCpuSecond: number;
   workerRestarts: number;
   properties: PropertySummary[];
   coverage: CoverageReport;
+  /**
+   * The trap-kind histogram: every run of a hardened module in the execution properties (instantiations
+   * and export calls), `runs` in all, `returned` of them without a trap, `traps` by kind.
+   */
+  trapKinds: { runs: number; returned: number; traps: Record<string, number> };
   failures: Omit<BatchFailure, 'message'>[];
   regressions: string[];
 }
@@ -81,34 +101,43 @@ function processIo(): CampaignIo {
   };
 }
 
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** The package root (the workers resolve `--import tsx` from there). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function addCounts(into: Record<string, number>, from: Record<string, number | undefined>): void {
+  for (const [k, n] of Object.entries(from)) if (n !== undefined) into[k] = (into[k] ?? 0) + n;
+}
+
 export async function runCampaign(o: CampaignOptions, io: CampaignIo = processIo()): Promise<{ code: number; summary: CampaignSummary }> {
   const selected = o.properties.length === 0 ? PROPERTIES.map((p) => p.name) : o.properties;
   const batchSize = o.batchSize ?? 100;
-  const restartEvery = o.restartEvery ?? 20_000;
+  const caseTimeoutMs = o.caseTimeoutMs ?? CASE_TIMEOUT_MS;
+  const workerConfig: WorkerConfig = {
+    restartEvery: o.restartEvery ?? RESTART_EVERY,
+    restartAfterMs: o.restartAfterMs ?? RESTART_AFTER_MS,
+    testProperties: o.testProperties === true,
+    ...(o.regressionsDir !== undefined ? { regressionsDir: o.regressionsDir } : {}),
+  };
   const t0 = performance.now();
   const deadline = o.seconds !== undefined ? t0 + o.seconds * 1000 : Infinity;
   const seen = new Set<number>();
-  const stats = new Map<string, PropertySummary & { handedOut: number; nextBatch: number }>(
-    selected.map((name) => [name, { property: name, cases: 0, batches: 0, ms: 0, tags: {}, failed: false, handedOut: 0, nextBatch: 0 }]),
+  const scheduler = new Scheduler(selected, { batchSize, ...(o.runs !== undefined ? { runs: o.runs } : {}) });
+  const stats = new Map<string, PropertySummary>(
+    selected.map((name) => [name, { property: name, cases: 0, batches: 0, ms: 0, tags: {}, outcomes: { runs: 0, traps: {} }, failed: false }]),
   );
   const failures: BatchFailure[] = [];
   let restarts = 0;
+  let cpuMs = 0;
   let error: string | undefined;
   const wasm2 = new Set(WASM2_OPS.map((op) => op.index));
   let covered2 = 0;
 
-  const nextBatch = (): ToWorker => {
-    if (performance.now() >= deadline || error !== undefined) return { type: 'stop' };
-    let best: (typeof stats extends Map<string, infer V> ? V : never) | undefined;
-    for (const s of stats.values()) {
-      if (s.failed) continue;
-      if (o.runs !== undefined && s.handedOut >= o.runs) continue;
-      if (best === undefined || s.handedOut < best.handedOut) best = s;
-    }
-    if (best === undefined) return { type: 'stop' };
-    const numRuns = o.runs !== undefined ? Math.min(batchSize, o.runs - best.handedOut) : batchSize;
-    best.handedOut += numRuns;
-    return { type: 'batch', property: best.property, seed: batchSeed(o.seed, o.shard.index, best.property, best.nextBatch++), numRuns };
+  const fail = (f: BatchFailure) => {
+    stats.get(f.property)!.failed = true;
+    scheduler.fail(f.property);
+    failures.push(f);
+    io.err(`fuzz: property "${f.property}" ${f.kind === 'failed' ? 'failed' : f.kind === 'hang' ? 'hung' : 'crashed its worker'} (batch seed ${f.seed}):\n${f.message}`);
   };
 
   const totalCases = () => [...stats.values()].reduce((n, s) => n + s.cases, 0);
@@ -122,60 +151,150 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo = processIo
   };
   const timer = setInterval(() => io.progress(progressLine()), 500);
 
+  interface Running {
+    batch: ScheduledBatch;
+    seed: number;
+    started: number;
+    lastHeard: number;
+    lastIndex: number;
+  }
+  interface Live {
+    child: ChildProcess;
+    started: number;
+    ready: boolean;
+    /** the batch in flight */
+    running: Running | undefined;
+    /** the worker's end is accounted for (retired, stopped, killed, crashed) */
+    gone: boolean;
+    /** the CPU time it reported last, ms */
+    cpuMs: number;
+  }
+
+  let watchdog: ReturnType<typeof setInterval> | undefined;
   await new Promise<void>((resolveAll) => {
-    let live = 0;
+    const workers = new Set<Live>();
+    const stopping = () => performance.now() >= deadline || error !== undefined;
+    const settle = () => {
+      if (workers.size === 0) resolveAll();
+    };
+    // a worker that is gone leaves the set; a replacement is started unless the campaign is over
+    const gone = (w: Live, replace: boolean) => {
+      if (w.gone) return;
+      w.gone = true;
+      workers.delete(w);
+      cpuMs += w.cpuMs;
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+      if (replace && !stopping()) {
+        restarts++;
+        start();
+      } else settle();
+    };
+    const send = (w: Live) => {
+      const b = stopping() ? undefined : scheduler.next();
+      if (b === undefined) {
+        w.child.send({ type: 'stop' } satisfies ToWorker);
+        return;
+      }
+      const seed = batchSeed(o.seed, o.shard.index, b.property, b.index);
+      const now = performance.now();
+      w.running = { batch: b, seed, started: now, lastHeard: now, lastIndex: 0 };
+      w.child.send({ type: 'batch', property: b.property, seed, numRuns: b.numRuns } satisfies ToWorker);
+    };
+    // the batch in flight of a worker that hung or died: a failure of its property
+    const lose = (w: Live, kind: 'hang' | 'crash', why: string) => {
+      const r = w.running;
+      if (r === undefined) return;
+      w.running = undefined;
+      scheduler.done(r.batch, 0, performance.now() - r.started);
+      const replay = `replay: runProperty(${r.batch.property}, { seed: ${r.seed}, numRuns: ${r.batch.numRuns} })`;
+      fail({
+        property: r.batch.property,
+        kind,
+        seed: r.seed,
+        numRuns: r.batch.numRuns,
+        path: null,
+        note: `${why}, running case ${r.lastIndex} or a later one of the batch (${r.batch.numRuns} cases, and shrinking steps after them)`,
+        file: null,
+        message: `${why}\n${replay}`,
+      });
+    };
     const start = () => {
-      live++;
-      const w = new Worker(workerShim(), { workerData: { restartEvery }, execArgv: [] });
-      let finished = false;
-      const finish = (replace: boolean) => {
-        if (finished) return;
-        finished = true;
-        live--;
-        void w.terminate();
-        if (replace) {
-          restarts++;
-          start();
-        } else if (live === 0) resolveAll();
-      };
-      const send = () => {
-        const m = nextBatch();
-        if (m.type === 'stop') finish(false);
-        else w.postMessage(m);
-      };
-      w.on('message', (m: FromWorker) => {
-        if (m.type === 'ready') send();
-        else if (m.type === 'error') {
+      const child = fork(WORKER_SCRIPT, [JSON.stringify(workerConfig)], {
+        cwd: ROOT,
+        execArgv: ['--import', 'tsx'],
+        serialization: 'advanced',
+        // the workers' own output (none expected) goes to stderr: stdout is the summary's
+        stdio: ['ignore', 2, 2, 'ipc'],
+      });
+      const w: Live = { child, started: performance.now(), ready: false, running: undefined, gone: false, cpuMs: 0 };
+      workers.add(w);
+      child.on('message', (m: FromWorker) => {
+        if (w.gone) return;
+        if (m.type === 'ready') {
+          w.ready = true;
+          send(w);
+        } else if (m.type === 'progress') {
+          if (w.running !== undefined && m.seed === w.running.seed) {
+            w.running.lastHeard = performance.now();
+            w.running.lastIndex = m.index;
+          }
+        } else if (m.type === 'error') {
           error ??= m.message;
-          finish(false);
+          gone(w, false);
         } else {
+          const r = w.running;
+          w.running = undefined;
+          w.cpuMs = m.cpuMs;
+          if (r !== undefined) scheduler.done(r.batch, m.cases, m.ms);
           const s = stats.get(m.property)!;
           s.cases += m.cases;
           s.batches++;
           s.ms += m.ms;
-          for (const [t, k] of Object.entries(m.tags)) s.tags[t] = (s.tags[t] ?? 0) + k;
+          addCounts(s.tags, m.tags);
+          s.outcomes.runs += m.outcomes.runs;
+          addCounts(s.outcomes.traps, m.outcomes.traps);
           for (const i of m.ops)
             if (!seen.has(i)) {
               seen.add(i);
               if (wasm2.has(i)) covered2++;
             }
-          if (m.failure !== undefined) {
-            s.failed = true;
-            failures.push(m.failure);
-            io.err(`fuzz: property "${m.property}" failed (batch seed ${m.seed}):\n${m.failure.message}`);
-          }
-          if (m.retiring) finish(true);
-          else send();
+          if (m.failure !== undefined) fail(m.failure);
+          if (m.retiring) gone(w, true);
+          else send(w);
         }
       });
-      w.on('error', (e: Error) => {
-        error ??= e.stack ?? e.message;
-        finish(false);
+      child.on('error', (e: Error) => {
+        if (w.gone) return;
+        error ??= `a worker process failed: ${e.stack ?? e.message}`;
+        gone(w, false);
       });
-      w.on('exit', () => finish(false));
+      child.on('exit', (code, signal) => {
+        if (w.gone) return;
+        const how = signal !== null ? `signal ${signal}` : `code ${code}`;
+        if (w.running !== undefined) {
+          lose(w, 'crash', `the worker process died (${how}) during the batch`);
+          gone(w, true);
+        } else if (!w.ready) {
+          error ??= `a worker process exited (${how}) before it was ready`;
+          gone(w, false);
+        } else gone(w, false);
+      });
     };
+    watchdog = setInterval(() => {
+      const now = performance.now();
+      for (const w of [...workers]) {
+        if (w.running !== undefined && now - w.running.lastHeard > caseTimeoutMs) {
+          lose(w, 'hang', `no answer from the worker for ${(caseTimeoutMs / 1000).toFixed(0)} s: killed`);
+          gone(w, true);
+        } else if (!w.ready && now - w.started > Math.max(caseTimeoutMs, 30_000)) {
+          error ??= `a worker process was not ready after ${((now - w.started) / 1000).toFixed(0)} s`;
+          gone(w, false);
+        }
+      }
+    }, Math.min(1000, Math.max(50, caseTimeoutMs / 4)));
     for (let i = 0; i < o.workers; i++) start();
   });
+  clearInterval(watchdog);
   clearInterval(timer);
   io.progress(progressLine());
   io.end?.();
@@ -183,6 +302,14 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo = processIo
   const seconds = (performance.now() - t0) / 1000;
   const cases = totalCases();
   const report = coverageReport(seen);
+  const properties = [...stats.values()];
+  const trapKinds = { runs: 0, returned: 0, traps: {} as Record<string, number> };
+  for (const p of properties) {
+    trapKinds.runs += p.outcomes.runs;
+    addCounts(trapKinds.traps, p.outcomes.traps);
+  }
+  trapKinds.returned = trapKinds.runs - Object.values(trapKinds.traps).reduce((a, b) => a + b, 0);
+  trapKinds.traps = Object.fromEntries(Object.entries(trapKinds.traps).sort((a, b) => b[1] - a[1]));
   const summary: CampaignSummary = {
     seed: o.seed,
     shard: `${o.shard.index}/${o.shard.count}`,
@@ -191,9 +318,12 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo = processIo
     cases,
     casesPerSecond: cases / seconds,
     casesPerSecondPerCore: cases / seconds / o.workers,
+    cpuSeconds: cpuMs / 1000,
+    casesPerCpuSecond: cpuMs > 0 ? cases / (cpuMs / 1000) : 0,
     workerRestarts: restarts,
-    properties: [...stats.values()].map(({ handedOut: _h, nextBatch: _n, ...s }) => s),
+    properties,
     coverage: report,
+    trapKinds,
     failures: failures.map(({ message: _m, ...f }) => f),
     regressions: failures.flatMap((f) => (f.file !== null ? [f.file, f.file.replace(/\.wasm$/, '.json')] : [])),
   };
@@ -205,31 +335,6 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo = processIo
   if (o.json) io.out(JSON.stringify(summary, null, 2));
   else for (const l of formatSummary(summary)) io.out(l);
   return { code: failures.length === 0 ? 0 : 1, summary };
-}
-
-/**
- * A worker does not inherit tsx's loader (`--import` in a worker's execArgv has no effect on Node 20), so it
- * runs a small ESM shim, written once to the temp directory, that registers tsx and imports worker.ts (as the
- * fallback of src/runtime/worker-sandbox.ts does; ~250 ms per worker start, paid once per ~20,000 cases).
- */
-let shimPath: string | undefined;
-function workerShim(): string {
-  if (shimPath !== undefined) return shimPath;
-  const require = createRequire(import.meta.url);
-  const tsxPackage = require.resolve('tsx/package.json');
-  const exportsMap = (JSON.parse(readFileSync(tsxPackage, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> }).exports;
-  const api = pathToFileURL(join(dirname(tsxPackage), exportsMap?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs')).href;
-  const text =
-    `// wasm-harden: the fuzz campaign's worker entry from TypeScript sources (see fuzz/campaign/main.ts)\n` +
-    `import { register } from ${JSON.stringify(api)};\nregister();\n` +
-    `await import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)});\n`;
-  const file = join(tmpdir(), `wasm-harden-fuzz-worker-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(file)) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  }
-  return (shimPath = file);
 }
 
 function coverageReport(seen: ReadonlySet<number>): CoverageReport {
@@ -255,15 +360,26 @@ export function formatSummary(s: CampaignSummary): string[] {
   lines.push(
     `  ${'total'.padEnd(width)}${String(s.cases).padStart(9)}`,
     '',
-    `throughput: ${s.casesPerSecond.toFixed(0)} cases/s, ${s.casesPerSecondPerCore.toFixed(0)} cases/s per core (worker)`,
+    `throughput: ${s.casesPerSecond.toFixed(0)} cases/s, ${s.casesPerSecondPerCore.toFixed(0)} cases/s per core (worker); ` +
+      `${s.casesPerCpuSecond.toFixed(0)} cases per CPU second (${s.cpuSeconds.toFixed(1)} CPU s in the workers)`,
     `opcode coverage: ${s.coverage.percent.toFixed(1)}% (${s.coverage.covered}/${s.coverage.total} Wasm 2.0 opcodes generated)` +
       (s.coverage.missing.length > 0 ? `; missing: ${s.coverage.missing.join(', ')}` : ''),
   );
+  const t = s.trapKinds;
+  if (t.runs > 0) {
+    const pct = (n: number) => `${((100 * n) / t.runs).toFixed(1).padStart(5)}%`;
+    lines.push(`trap kinds: ${t.runs.toLocaleString('en-US')} runs of hardened modules (instantiations and export calls)`);
+    lines.push(`  ${'returned'.padEnd(26)}${t.returned.toLocaleString('en-US').padStart(12)}  ${pct(t.returned)}`);
+    for (const [k, n] of Object.entries(t.traps)) lines.push(`  ${k.padEnd(26)}${n.toLocaleString('en-US').padStart(12)}  ${pct(n)}`);
+  } else lines.push('trap kinds: no hardened module ran');
   if (s.failures.length === 0) lines.push('failures: none');
   else {
     lines.push(`failures: ${s.failures.length}`);
     for (const f of s.failures)
-      lines.push(`  ${f.property}: seed ${f.seed}, path ${JSON.stringify(f.path)}: ${f.note.split('\n')[0]}${f.file !== null ? `\n    regression: ${f.file}` : ''}`);
+      lines.push(
+        `  ${f.property}${f.kind !== 'failed' ? ` (${f.kind})` : ''}: seed ${f.seed}, ${f.path !== null ? `path ${JSON.stringify(f.path)}` : `${f.numRuns} cases`}: ${f.note.split('\n')[0]}` +
+          (f.file !== null ? `\n    regression: ${f.file}` : ''),
+      );
   }
   return lines;
 }

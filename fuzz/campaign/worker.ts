@@ -1,9 +1,16 @@
 /**
- * A campaign worker thread: runs the batches the campaign sends (`runProperty`: fast-check with the batch's
- * seed, shrinking, a regression file on failure) and reports each batch's counts, tags, opcode coverage and
- * failure. After `restartEvery` cases (workerData) it says it is retiring and exits: V8's
- * WebAssembly.validate slows down as a process sees many distinct signatures, so the campaign replaces a
- * worker every ~20,000 cases with a fresh one.
+ * A campaign worker *process* (forked by fuzz/campaign/main.ts with tsx, talking over the IPC channel):
+ * runs the batches the campaign sends (`runProperty`: fast-check with the batch's seed, shrinking, a
+ * regression file on failure) and reports each batch's counts, tags, hardened-run outcomes, opcode coverage
+ * and failure. While a batch runs it sends a heartbeat when a case starts, at most about once a second, so
+ * the campaign can tell a hung case from a long batch.
+ *
+ * Why processes, and why they retire: V8 (11.3, Node 20) slows down every WebAssembly compile and validate
+ * as the *process* accumulates distinct function signatures (its type canonicalizer is per process, shared
+ * by all isolates): same-behaviour falls from ~550 to ~180 cases/s over 20,000 generated modules, and a
+ * fresh worker *thread* in the same process does not recover. So workers are processes, and one retires
+ * (says so, and exits) after `restartEvery` cases or `restartAfterMs` of batch time, whichever comes first;
+ * the campaign starts another (~0.6 s to start with tsx).
  *
  * Opcode coverage: the cases only carry bytes, so the worker decodes the cases that came straight from the
  * valid-module generator (source "generated, config ..." or a generator-valid case) and counts the opcode
@@ -11,21 +18,23 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
 import { readInstructions } from '../../src/binary/instructions.js';
 import { policies } from '../../src/index.js';
 import { validateWith } from '../../src/validate/validate.js';
+import { takeOutcomeCounts } from '../properties/execute.js';
 import { PropertyCheckFailed, runProperty } from '../properties/harness.js';
 import { propertyByName } from '../properties/index.js';
 import type { Property, PropertyCase } from '../properties/property.js';
-import type { BatchFailure, FromWorker, ToWorker } from './protocol.js';
+import type { BatchFailure, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import { testPropertyByName } from './test-properties.js';
 
-const port = parentPort!;
-const restartEvery: number = (workerData as { restartEvery: number }).restartEvery;
+if (process.send === undefined) throw new Error('fuzz/campaign/worker.ts runs as a process forked by fuzz/campaign/main.ts');
+const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
 let casesRun = 0;
+let batchMs = 0;
 
-function post(m: FromWorker): void {
-  port.postMessage(m);
+function post(m: FromWorker, then?: () => void): void {
+  process.send!(m, undefined, {}, then);
 }
 
 function isGenerated(c: PropertyCase): boolean {
@@ -46,11 +55,29 @@ function opsOf(bytes: Uint8Array, into: Set<number>): void {
   }
 }
 
-/** The property, with its check also collecting the opcode coverage of generated cases. */
-function covering(p: Property<PropertyCase>, ops: Set<number>): Property<PropertyCase> {
+const HEARTBEAT_MS = 1000;
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * The property, with its check also collecting the opcode coverage of generated cases and sending a
+ * heartbeat (at most every `HEARTBEAT_MS`) when a case starts.
+ */
+function instrumented(p: Property<PropertyCase>, m: Extract<ToWorker, { type: 'batch' }>, ops: Set<number>): Property<PropertyCase> {
+  let index = 0;
+  let last = performance.now();
   return {
     ...p,
     check: (c) => {
+      const now = performance.now();
+      if (now - last >= HEARTBEAT_MS) {
+        last = now;
+        post({ type: 'progress', property: m.property, seed: m.seed, index });
+      }
+      index++;
       if (isGenerated(c)) opsOf(c.bytes, ops);
       return p.check(c);
     },
@@ -66,16 +93,25 @@ function regressionInfo(file: string): { path: string | null; note: string } {
   }
 }
 
+function propertyNamed(name: string): Property<PropertyCase> | undefined {
+  return propertyByName(name) ?? (config.testProperties ? testPropertyByName(name) : undefined);
+}
+
 async function runBatch(m: Extract<ToWorker, { type: 'batch' }>): Promise<void> {
-  const p = propertyByName(m.property);
+  const p = propertyNamed(m.property);
   if (p === undefined) throw new Error(`no property named "${m.property}"`);
   const ops = new Set<number>();
   const t0 = performance.now();
+  takeOutcomeCounts();
   let failure: BatchFailure | undefined;
   let cases = m.numRuns;
   let tags: Record<string, number> = {};
   try {
-    const s = await runProperty(covering(p, ops), { seed: m.seed, numRuns: m.numRuns });
+    const s = await runProperty(instrumented(p, m, ops), {
+      seed: m.seed,
+      numRuns: m.numRuns,
+      ...(config.regressionsDir !== undefined ? { regressionsDir: config.regressionsDir } : {}),
+    });
     tags = s.tags;
     cases = s.cases;
   } catch (e) {
@@ -86,37 +122,45 @@ async function runBatch(m: Extract<ToWorker, { type: 'batch' }>): Promise<void> 
     cases = ran ? Number(ran[1]) : m.numRuns;
     failure = {
       property: m.property,
+      kind: 'failed',
       seed: m.seed,
+      numRuns: m.numRuns,
       path: info.path !== null && info.path.startsWith('"') ? (JSON.parse(info.path) as string) : info.path,
       note: info.note || (message.split('\n')[0] ?? ''),
       file,
       message,
     };
   }
+  const ms = performance.now() - t0;
   casesRun += cases;
-  const retiring = casesRun >= restartEvery;
-  post({
-    type: 'done',
-    property: m.property,
-    seed: m.seed,
-    cases,
-    ms: performance.now() - t0,
-    tags,
-    ops: [...ops],
-    ...(failure !== undefined ? { failure } : {}),
-    retiring,
-  });
-  if (retiring) port.close();
+  batchMs += ms;
+  const retiring = casesRun >= config.restartEvery || batchMs >= config.restartAfterMs;
+  post(
+    {
+      type: 'done',
+      property: m.property,
+      seed: m.seed,
+      cases,
+      ms,
+      tags,
+      outcomes: takeOutcomeCounts(),
+      ops: [...ops],
+      ...(failure !== undefined ? { failure } : {}),
+      retiring,
+      cpuMs: cpuMs(),
+    },
+    retiring ? () => process.exit(0) : undefined,
+  );
 }
 
-port.on('message', (m: ToWorker) => {
+process.on('message', (m: ToWorker) => {
   if (m.type === 'stop') {
-    port.close();
-    return;
+    process.exit(0);
   }
   runBatch(m).catch((e: unknown) => {
-    post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-    port.close();
+    post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }, () => process.exit(2));
   });
 });
+// the campaign going away (killed, or crashed) takes its workers with it
+process.on('disconnect', () => process.exit(0));
 post({ type: 'ready' });

@@ -1,9 +1,10 @@
 /**
- * `wasm-harden fuzz [--seconds N | --runs N] [--seed S] [--workers K] [--property NAME] [--shard i/n] [--json]`
+ * `wasm-harden fuzz [--seconds N | --runs N] [--seed S] [--workers K] [--property NAME] [--shard i/n] [--case-timeout S] [--json]`
  *
- * Runs the fuzz properties (fuzz/properties/) as a campaign across worker threads and prints a summary:
- * cases per property, cases/s per core, opcode coverage, failures with their replay info and the regression
- * files written to corpus/regressions/. Exit codes: 0 no property failed, 1 a property failed, 2 usage error
+ * Runs the fuzz properties (fuzz/properties/) as a campaign across worker processes and prints a summary:
+ * cases per property, cases/s per core, opcode coverage, the trap-kind histogram of the hardened modules'
+ * runs, failures (including hung and crashed batches) with their replay info and the regression files
+ * written to corpus/regressions/. Exit codes: 0 no property failed, 1 a property failed, 2 usage error
  * (or the campaign could not run).
  *
  * Why a child process: the campaign (fuzz/campaign/) drives the generator and the properties, which live
@@ -38,17 +39,23 @@ export const FUZZ_PROPERTIES = [
 
 export const fuzzCommand: Command = {
   name: 'fuzz',
-  summary: 'Run the fuzz properties as a campaign across worker threads (a source checkout with tsx); summary and regressions.',
-  usage: '[--seconds N | --runs N] [--seed S] [--workers K] [--property NAME] [--shard i/n] [--json]',
+  summary: 'Run the fuzz properties as a campaign across worker processes (a source checkout with tsx); summary and regressions.',
+  usage: '[--seconds N | --runs N] [--seed S] [--workers K] [--property NAME] [--shard i/n] [--case-timeout S] [--json]',
   positionals: { min: 0, max: 0 },
   options: [
     { name: 'seconds', short: 's', type: 'string', valueName: '<N>', description: 'run for N seconds of wall time (default 60 when --runs is not given)' },
     { name: 'runs', short: 'n', type: 'string', valueName: '<N>', description: 'run N cases of each selected property' },
     { name: 'seed', type: 'string', valueName: '<S>', description: 'the campaign seed, a 32-bit integer (default: random, printed in the summary)' },
-    { name: 'workers', short: 'w', type: 'string', valueName: '<K>', description: 'worker threads (default 2)' },
+    { name: 'workers', short: 'w', type: 'string', valueName: '<K>', description: 'worker processes (default 2)' },
     { name: 'property', short: 'p', type: 'string', valueName: '<NAME[,NAME]>', description: `the properties to run (default all): ${FUZZ_PROPERTIES.join(', ')}` },
     { name: 'shard', type: 'string', valueName: '<i/n>', description: 'run shard i (0-based) of n: its own seed stream, for several processes or machines' },
     { name: 'batch', type: 'string', valueName: '<N>', description: 'cases per batch handed to a worker (default 100)' },
+    {
+      name: 'case-timeout',
+      type: 'string',
+      valueName: '<S>',
+      description: 'kill a worker that has not reported for S seconds while running a case: its property fails with a hang (default 60)',
+    },
     { name: 'json', short: 'j', type: 'flag', description: 'print the summary as JSON' },
     { name: 'help', short: 'h', type: 'flag', description: 'show this help' },
   ],
@@ -71,6 +78,7 @@ export interface FuzzOptions {
   shard: { index: number; count: number };
   json: boolean;
   batchSize?: number;
+  caseTimeoutMs?: number;
 }
 
 export function fuzzOptions(args: ParsedArgs): FuzzOptions {
@@ -103,6 +111,7 @@ export function fuzzOptions(args: ParsedArgs): FuzzOptions {
     shard = { index, count };
   }
   const batchSize = positiveInt('batch', args.values.get('batch'), 100_000);
+  const caseTimeout = positiveInt('case-timeout', args.values.get('case-timeout'), 24 * 3600);
   return {
     ...(runs !== undefined ? { runs } : { seconds: seconds ?? 60 }),
     seed,
@@ -111,6 +120,7 @@ export function fuzzOptions(args: ParsedArgs): FuzzOptions {
     shard,
     json: args.flags.has('json'),
     ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(caseTimeout !== undefined ? { caseTimeoutMs: caseTimeout * 1000 } : {}),
   };
 }
 

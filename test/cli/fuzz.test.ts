@@ -1,7 +1,8 @@
 /**
  * `wasm-harden fuzz`: a short campaign through the command (in this process, which spawns the campaign with
  * `node --import tsx`, see src/cli/fuzz.ts) exits 0 and reports per-property counts and opcode coverage;
- * `--property` selects properties; bad options exit 2 before anything starts; batch seeds are reproducible.
+ * `--property` selects properties; the summary has the trap-kind histogram; bad options exit 2 before anything
+ * starts; batch seeds are reproducible. The campaign's machinery itself: fuzz-campaign.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -22,6 +23,7 @@ interface Summary {
   casesPerSecondPerCore: number;
   properties: { property: string; cases: number; failed: boolean; tags: Record<string, number> }[];
   coverage: { percent: number; covered: number; total: number; missing: string[] };
+  trapKinds: { runs: number; returned: number; traps: Record<string, number> };
   failures: unknown[];
   regressions: string[];
 }
@@ -49,6 +51,10 @@ describe('wasm-harden fuzz', () => {
     expect(s.coverage.total).toBeGreaterThan(400);
     expect(s.coverage.covered).toBeGreaterThan(100);
     expect(s.coverage.missing.length).toBe(s.coverage.total - s.coverage.covered);
+    // same-behaviour, fuel-exact and memory-caps run hardened modules: the histogram has them
+    expect(s.trapKinds.runs).toBeGreaterThan(180);
+    expect(s.trapKinds.returned + Object.values(s.trapKinds.traps).reduce((a, b) => a + b, 0)).toBe(s.trapKinds.runs);
+    expect(Object.keys(s.trapKinds.traps).length).toBeGreaterThan(0);
     expect(s.failures).toEqual([]);
     expect(s.regressions).toEqual([]);
   }, 30_000);
@@ -60,7 +66,16 @@ describe('wasm-harden fuzz', () => {
     expect(r.stdout).not.toContain('never-crash');
     expect(r.stdout).toMatch(/cases\/s per core/);
     expect(r.stdout).toMatch(/opcode coverage: \d+\.\d% \(\d+\/\d+ Wasm 2\.0 opcodes generated\)/);
+    expect(r.stdout).toContain('trap kinds: no hardened module ran');
     expect(r.stdout).toContain('failures: none');
+  }, 20_000);
+
+  it('the text summary has the trap-kind histogram of the execution properties', async () => {
+    const r = await cli('--runs', '60', '--workers', '1', '--seed', '5', '--property', 'same-behaviour', '--case-timeout', '30');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/trap kinds: [\d,]+ runs of hardened modules/);
+    expect(r.stdout).toMatch(/^  returned +[\d,]+ +\d+\.\d%$/m);
+    expect(r.stdout).toMatch(/^  (unreachable|memory-out-of-bounds|indirect-call|table-out-of-bounds) +[\d,]+ +\d+\.\d%$/m);
   }, 20_000);
 
   it.each([
@@ -71,6 +86,7 @@ describe('wasm-harden fuzz', () => {
     [['--property', 'no-such-property']],
     [['--shard', '2/2']],
     [['--seed', 'x']],
+    [['--case-timeout', '0']],
     [['extra']],
   ])('bad usage %j exits 2', async (args) => {
     const r = await cli(...args);
