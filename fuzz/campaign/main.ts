@@ -265,6 +265,8 @@ export async function runCampaign(o: CampaignOptions, io: CampaignIo = processIo
       });
       child.on('error', (e: Error) => {
         if (w.gone) return;
+        // a message sent just as the worker died: its 'exit' (a crash, if a batch was in flight) follows
+        if ((e as NodeJS.ErrnoException).code === 'ERR_IPC_CHANNEL_CLOSED') return;
         error ??= `a worker process failed: ${e.stack ?? e.message}`;
         gone(w, false);
       });
