@@ -16,7 +16,7 @@
 
 import fc from 'fast-check';
 import { LATER_FEATURES, policies, validate, type Issue } from '../../src/index.js';
-import { DecodeError, Reader } from '../../src/binary/reader.js';
+import { parseSectionHeaders } from '../mutators.js';
 import { generatedCase, mutatedGeneratedCase, mutatedSpecCase } from './inputs.js';
 import { bytesFromReplay, bytesReplay, describeBytesCase, fail, type BytesCase, type Property } from './property.js';
 
@@ -31,22 +31,6 @@ function v8Reason(bytes: Uint8Array): string {
   }
 }
 
-/** The id of the section that holds `offset`, walking the section headers (undefined if none does). */
-function sectionIdAt(bytes: Uint8Array, offset: number): number | undefined {
-  const r = new Reader(bytes, 8, bytes.length);
-  try {
-    while (r.pos < bytes.length) {
-      const id = r.u8();
-      const size = r.u32();
-      if (offset >= r.pos && offset < r.pos + size) return id;
-      r.pos += size;
-    }
-  } catch (e) {
-    if (!(e instanceof DecodeError)) throw e;
-  }
-  return undefined;
-}
-
 const VALUE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b]);
 
 /** V8's leniency (see above): we reject a value type as an element segment's reference type, V8 does not. */
@@ -57,7 +41,7 @@ function isElementValueTypeLeniency(bytes: Uint8Array, issues: readonly Issue[])
     first !== undefined &&
     first.code === 'malformed.reference-type' &&
     VALUE_TYPES.has(bytes[first.offset] ?? -1) &&
-    sectionIdAt(bytes, first.offset) === 9
+    parseSectionHeaders(bytes).some((h) => h.id === 9 && first.offset >= h.start && first.offset < h.end)
   );
 }
 
