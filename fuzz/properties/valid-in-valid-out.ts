@@ -2,7 +2,8 @@
  * Property 4, valid-in-valid-out: `harden` accepts every generated valid module (within the policy), and
  * its output
  *   - is accepted by our validator (`validateWith`, spec rules with the policy's features plus
- *     mutable-globals, which the instrumentation's own exported fuel and depth globals need; policy gates
+ *     mutable-globals, which the instrumentation's own exported fuel and depth globals need, and
+ *     multi-value, which its internal calling convention needs; policy gates
  *     off: the output exports into the reserved namespace by design) and by V8;
  *   - has its caps applied: every defined memory and table declares a maximum, equal to
  *     min(declared maximum, cap), and keeps its initial size;
@@ -27,7 +28,7 @@ export const SMALL_CAPS = { memoryPages: 4, tableElements: 64 } as const;
 const HOST_POLICY = normalizePolicy({ imports: HOST_ALLOWLIST });
 
 function decodeOutput(bytes: Uint8Array, policy: Policy, what: string): ModuleInfo {
-  const features = [...new Set([...policy.features, 'mutable-globals' as const])];
+  const features = [...new Set([...policy.features, 'mutable-globals' as const, 'multi-value' as const])];
   const checked = validateWith(bytes, normalizePolicy({ features }, policies.spec), false);
   if (!checked.ok) fail(`${what}: our validator rejects the hardened module: ${JSON.stringify(checked.issues.slice(0, 3))}`);
   if (!WebAssembly.validate(bytes)) fail(`${what}: V8 rejects the hardened module`);

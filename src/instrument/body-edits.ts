@@ -6,6 +6,11 @@
  *
  * Edits at the same offset: insertions before a replacement (which consumes the original bytes), then by
  * `order`, then in the order they were added.
+ *
+ * Index shifts: the params calling convention (calling-convention.ts) adds two parameters, so every declared
+ * local moves up by two. Those rewrites are many (a third of all instructions are local accesses) and all of
+ * one kind, so they are kept apart from the edits, as flat triples (LEB start, LEB end, new index) in body
+ * order, and merged while copying: they never coincide with an edit, which is always at an opcode.
  */
 
 import type { ByteWriter } from './byte-writer.js';
@@ -20,6 +25,12 @@ export interface Edit {
 
 export class BodyEdits {
   readonly list: Edit[] = [];
+  /** (start, end, new index) triples of LEB-encoded local indices to rewrite, in increasing order */
+  readonly shifts: number[] = [];
+
+  shift(start: number, end: number, index: number): void {
+    this.shifts.push(start, end, index);
+  }
 
   insert(at: number, insert: ArrayLike<number>, order = 0): void {
     this.list.push({ at, remove: 0, insert, order });
@@ -36,12 +47,25 @@ export function applyEdits(bytes: Uint8Array, start: number, end: number, edits:
     .map((e, i) => ({ e, i }))
     .sort((a, b) => a.e.at - b.e.at || Number(a.e.remove > 0) - Number(b.e.remove > 0) || a.e.order - b.e.order || a.i - b.i)
     .map((x) => x.e);
+  const shifts = edits.shifts;
+  let k = 0;
   let pos = start;
+  /** copies the original up to `to`, rewriting the shifted indices on the way */
+  const copyTo = (to: number) => {
+    while (k < shifts.length && shifts[k]! < to) {
+      out.range(bytes, pos, shifts[k]!);
+      out.u32(shifts[k + 2]!);
+      pos = shifts[k + 1]!;
+      k += 3;
+    }
+    out.range(bytes, pos, to);
+    pos = to;
+  };
   for (const e of list) {
     if (e.at < pos) throw new Error(`wasm-harden internal error: overlapping edits at ${e.at}`);
-    out.range(bytes, pos, e.at);
+    copyTo(e.at);
     out.bytes(e.insert);
     pos = e.at + e.remove;
   }
-  out.range(bytes, pos, end);
+  copyTo(end);
 }

@@ -21,16 +21,8 @@
  *     local.tee 0                     local.get 0  i32.const 1  i32.sub  local.tee 0
  *     br_if $l)                       br_if $l)
  *
- * Where the check goes: every segment subtracts its cost before it runs, but only the segments that start
- * a function body or a loop iteration also test for exhaustion (and trap), and so does the exit of every
- * function that calls (the stack limit's epilogue carries `exitCheck`). A leaf (a function that calls
- * nothing) returns to a caller that tests at its own exit; a host calling a leaf export directly may see it
- * return with the fuel just below zero (the overrun is at most the leaf's one path) and the next call trap. Everything that can repeat
- * passes through one of those (a loop header, or a function entry for calls and recursion), so a guest that
- * has run out can execute at most one acyclic path of one function body past zero before it traps, and the
- * charge for it has already been taken (never undercharged; the overrun is bounded statically). This halves
- * the instrumentation's size and cost (checks were 60% of the bytes). Variable charges always check, so a
- * bulk operation never starts without its fuel.
+ * Every segment tests for exhaustion right after its charge (against a register, see below), so a guest
+ * never starts a segment it cannot pay for, and a bulk operation never starts without its fuel.
  *
  * Variable costs are charged right before the instruction (after the segment's own charge), from its
  * length operand (on top of the stack), through a scratch i32 *global*, so that no function gains a local
@@ -40,18 +32,18 @@
  * That covers memory.fill/copy/init (per byte), table.fill/copy/init (per element), memory.grow (per page)
  * and table.grow (per element): a 4 GiB memory.fill is refused before it starts.
  *
- * Fuel in a local: inside a function, charges read the fuel from an i64 local (`$f`, appended after the
- * function's own locals) and write it through to the global (`local.tee $f  global.set $fuel`), so the
- * global is exact at every instant (a trap never loses a charge, and the host always reads the truth)
- * while the dependency chain from one charge to the next stays in a register. `$f` is loaded at entry and
- * reloaded after every call (the callee charged the global). A function already at V8's 50,000-locals
- * limit keeps charging the global directly.
- *
+ * Where the fuel lives (src/instrument/calling-convention.ts): inside a function, in a slack local or
+ * parameter `$s`, with `$fuel + $s` the fuel left; every charge subtracts from `$s` and tests `$s < 0`, and
+ * only then calls `$refuel` (which traps out of fuel, or lowers `$fuel` by a chunk and returns a new slack).
+ * So `$fuel` is a lower bound while the guest runs (a trap overcharges, never undercharges) and exact at
+ * every boundary with the host, a table or another globals function. Every charge tests: a charge that
+ * only subtracted could leave `$fuel + $s` below `$fuel`, and a trap there would undercharge. A function
+ * at V8's locals limit (the direct convention) charges `$fuel` itself, exactly.
+
  * The function's locals are charged in its first segment (`CostTable.local` each, per call).
  *
- * Known limits: the charge sequence costs about 10 instructions per segment (issue 6 caches fuel in a
- * local and checks only at loop headers and calls); dead code after a branch is still charged (its charge
- * never runs).
+ * Known limits: dead code after a branch is still charged (its charge never runs); a segment whose cost is
+ * 0 (a policy may price instructions at 0) is not charged and not tested.
  */
 
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
@@ -60,111 +52,160 @@ import type { FunctionBody } from '../binary/module-info.js';
 import type { CostTable } from './cost-model.js';
 import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
+import { Convention, FUEL_CHUNK } from './calling-convention.js';
 
 export interface FuelContext {
   costs: CostTable;
   fuelGlobal: number;
+  depthGlobal: number;
   /** the scratch i32 global of variable charges */
   scratchGlobal: number;
-  /**
-   * An i64 local that caches the fuel inside this function (see "Fuel in a local"), or undefined to charge
-   * the global directly (a function already at V8's locals limit cannot have one more).
-   */
-  fuelLocal: number | undefined;
+  /** the function index of `$refuel` */
+  refuelFunction: number;
+  convention: Convention;
+  /** `$s` and `$d`: the two new parameters (params) or the two appended locals (globals); unused (direct) */
+  slackLocal: number;
+  depthLocal: number;
+  /** params: the first declared local, which moves up by two, like every local after it */
+  shiftFrom: number | undefined;
+  /** per function index: 1 when calls to it pass the slack and the depth as arguments (params convention) */
+  takesParams: Uint8Array;
 }
 
 export interface FuelPlan {
-  /** metering points (fixed charges plus variable charges) */
-  points: number;
   /** the cost of executing every instruction of the body once, plus its locals */
   staticCost: number;
   /** whether the body calls anything (`call` or `call_indirect`): a body that does not is a leaf */
   hasCalls: boolean;
+  /**
+   * Adds the charges to the edits, given the module's margin (the greatest static cost of any of its
+   * functions: the most any function charges between two tests); returns the metering points.
+   */
+  emit(margin: number): number;
 }
 
-/** Edit order at one offset: the stack limit's prologue first, then fuel, then variable charges. */
-export const LOAD_ORDER = 5;
-export const RELOAD_ORDER = 9;
+/**
+ * Edit order at one offset: the stack limit's prologue first, then what follows a call that ends just
+ * before it (it belongs to that call), then the segment's charge, then variable charges, then a call's
+ * hand-over (which must see the charge of the segment the call starts).
+ */
+export const AFTER_CALL_ORDER = 1;
 export const FUEL_ORDER = 10;
 export const VARIABLE_ORDER = 11;
+export const BEFORE_CALL_ORDER = 12;
 
 /**
- * How charges read and write the fuel: from the global itself, or from a local copy that every charge
- * writes through to the global (so the global is exact at every instant, and a trap never loses a charge),
- * loaded at function entry and reloaded after every call (the callee charged the global).
+ * How charges read and write the fuel: the slack `$s` (params, globals) or the global itself (direct).
+ *
+ * Checks (params, globals) test `$s < margin`, where the margin is the most this function can charge
+ * between two checks (its static cost), so that `$s` stays ≥ 0, and `$fuel` a lower bound, until the next
+ * check; the slow path re-floors so that `$s` = margin + FUEL_CHUNK. Direct-convention charges are exact
+ * and each tests `$fuel < 0`.
  */
 class Charger {
   constructor(
-    readonly fuel: number,
-    readonly local: number | undefined,
+    private readonly ctx: FuelContext,
+    /** the most this function charges between two checks (see planFuel) */
+    private readonly margin: number,
   ) {}
 
-  /** pushes the fuel */
-  private read(w: ByteWriter): void {
-    if (this.local === undefined) w.byte(0x23).u32(this.fuel);
-    else w.byte(0x20).u32(this.local);
+  private get direct(): boolean {
+    return this.ctx.convention === Convention.Direct;
   }
 
-  /** pops the new fuel into the global (and the local) */
-  private write(w: ByteWriter): void {
-    if (this.local !== undefined) w.byte(0x22).u32(this.local); // local.tee
-    w.byte(0x24).u32(this.fuel);
+  /** fuel -= cost */
+  subtract(w: ByteWriter, cost: number): void {
+    const { slackLocal: s, fuelGlobal: f } = this.ctx;
+    if (this.direct) w.byte(0x23).u32(f).byte(0x42).s64(BigInt(cost)).byte(0x7d).byte(0x24).u32(f);
+    else w.byte(0x20).u32(s).byte(0x42).s64(BigInt(cost)).byte(0x7d).byte(0x21).u32(s);
   }
 
-  /** if (fuel < 0) unreachable */
+  /**
+   * The test. Params/globals: if ($s < margin) re-floor inline (a call there, even one never taken, makes
+   * V8 keep a hot loop's values in memory): `$s = $fuel + $s` (the fuel left); if that is negative, store
+   * it (the sentinel) and trap; otherwise `$fuel = $s > chunk ? $s - chunk : 0` and `$s -= $fuel`.
+   */
   check(w: ByteWriter): void {
-    this.read(w);
-    w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+    const { slackLocal: s, fuelGlobal: f } = this.ctx;
+    if (this.direct) {
+      w.byte(0x23).u32(f).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b); // if ($fuel < 0) unreachable
+      return;
+    }
+    const margin = BigInt(this.margin);
+    const chunk = margin + BigInt(FUEL_CHUNK);
+    w.byte(0x20).u32(s).byte(0x42).s64(margin).byte(0x53).byte(0x04).byte(0x40); // if ($s < margin)
+    w.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x22).u32(s); //   $s = $fuel + $s
+    w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x20).u32(s).byte(0x24).u32(f).byte(0x00).byte(0x0b); //   if ($s < 0) { $fuel = $s; unreachable }
+    w.byte(0x20).u32(s).byte(0x42).s64(chunk).byte(0x7d).byte(0x42).byte(0x00); //   $fuel = $s > chunk ? $s - chunk : 0
+    w.byte(0x20).u32(s).byte(0x42).s64(chunk).byte(0x55).byte(0x1b).byte(0x24).u32(f);
+    w.byte(0x20).u32(s).byte(0x23).u32(f).byte(0x7d).byte(0x21).u32(s); //   $s -= $fuel
+    w.byte(0x0b);
   }
 
-  /** fuel -= cost, without the test (see "Where the check goes") */
-  subtract(cost: number): Uint8Array {
-    const w = new ByteWriter(16);
-    this.read(w);
-    w.byte(0x42).s64(BigInt(cost)).byte(0x7d);
-    this.write(w);
+  /** fuel -= cost, with the test when `checks` (function entry, loop headers) or in the direct convention */
+  charge(cost: number, checks: boolean): Uint8Array {
+    const w = new ByteWriter(checks ? 64 : 16);
+    if (cost > 0) this.subtract(w, cost);
+    if (checks || (this.direct && cost > 0)) this.check(w);
     return w.toBytes();
   }
 
-  /** fuel -= cost, then the test */
-  charge(cost: number): Uint8Array {
-    const w = new ByteWriter(32);
-    this.read(w);
-    w.byte(0x42).s64(BigInt(cost)).byte(0x7d);
-    this.write(w);
-    this.check(w);
-    return w.toBytes();
-  }
-
-  /** charges `unit` × the i32 on top of the stack, keeping it there, through the scratch global */
-  variable(scratch: number, unit: number): Uint8Array {
-    const w = new ByteWriter(32);
-    w.byte(0x24).u32(scratch); // global.set $n
-    this.read(w);
-    w.byte(0x23).u32(scratch).byte(0xad); // global.get $n, i64.extend_i32_u
+  /** charges `unit` × the i32 on top of the stack, keeping it there, through the scratch global, and tests */
+  variable(unit: number): Uint8Array {
+    const n = this.ctx.scratchGlobal;
+    const { slackLocal: s, fuelGlobal: f } = this.ctx;
+    const w = new ByteWriter(80);
+    w.byte(0x24).u32(n); // global.set $n
+    if (this.direct) w.byte(0x23).u32(f);
+    else w.byte(0x20).u32(s);
+    w.byte(0x23).u32(n).byte(0xad); // global.get $n, i64.extend_i32_u
     w.byte(0x42).s64(BigInt(unit)).byte(0x7e).byte(0x7d); // i64.const unit, i64.mul, i64.sub
-    this.write(w);
+    if (this.direct) w.byte(0x24).u32(f);
+    else w.byte(0x21).u32(s);
     this.check(w);
-    w.byte(0x23).u32(scratch); // global.get $n
+    w.byte(0x23).u32(n); // global.get $n
     return w.toBytes();
   }
 
-  /** local = global (at entry, and after a call) */
-  load(): Uint8Array {
-    const w = new ByteWriter(8);
-    if (this.local !== undefined) w.byte(0x23).u32(this.fuel).byte(0x21).u32(this.local);
-    return w.toBytes();
+  /** what goes before and after a call, by the callee's convention (see calling-convention.ts) */
+  call(calleeTakesParams: boolean): { before: Uint8Array; after: Uint8Array } {
+    const { slackLocal: s, depthLocal: d, fuelGlobal: f, depthGlobal: dg } = this.ctx;
+    const before = new ByteWriter(16);
+    const after = new ByteWriter(16);
+    if (this.direct) {
+      // `$fuel` is exact and `$depth` current: a params callee gets a slack of 0 and the depth
+      if (calleeTakesParams) {
+        before.byte(0x42).byte(0x00).byte(0x23).u32(dg);
+        after.byte(0x23).u32(f).byte(0x7c).byte(0x24).u32(f); // $fuel += returned slack
+      }
+    } else if (calleeTakesParams) {
+      // the callee tested at its exit: the slack it returns is at least the margin
+      before.byte(0x20).u32(s).byte(0x20).u32(d);
+      after.byte(0x21).u32(s);
+    } else {
+      before.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x24).u32(f); // $fuel += $s: exact
+      before.byte(0x20).u32(d).byte(0x24).u32(dg); // $depth = $d
+      // the callee left `$fuel` exact: re-floor (a call here costs little, the values are saved already)
+      after.byte(0x42).byte(0x00).byte(0x10).u32(this.ctx.refuelFunction).byte(0x21).u32(s);
+    }
+    return { before: before.toBytes(), after: after.toBytes() };
   }
 }
 
 /**
- * The test at a function's exit (in the stack limit's epilogue). The rewriter passes no local: reading the
- * fuel local there keeps it live across every call of the function, and on a recursive kernel (fib) that
- * measured 1.92× against 1.62× for reading the global.
+ * What a function's exit adds for the fuel (after the stack limit's epilogue, see calling-convention.ts):
+ * params: the test, then the slack as the extra result; globals: `$fuel` made exact, and a trap if it is
+ * negative (so that no call returns to the host or a table caller past its budget).
  */
-export function exitCheck(fuel: number, local: number | undefined): Uint8Array {
+export function fuelExit(ctx: FuelContext, margin: number): Uint8Array {
   const w = new ByteWriter(16);
-  new Charger(fuel, local).check(w);
+  if (ctx.convention === Convention.Params) {
+    new Charger(ctx, margin).check(w);
+    w.byte(0x20).u32(ctx.slackLocal);
+  } else if (ctx.convention === Convention.Globals) {
+    w.byte(0x23).u32(ctx.fuelGlobal).byte(0x20).u32(ctx.slackLocal).byte(0x7c).byte(0x24).u32(ctx.fuelGlobal); // $fuel += $s
+    w.byte(0x23).u32(ctx.fuelGlobal).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b); // if ($fuel < 0) unreachable
+  }
   return w.toBytes();
 }
 
@@ -174,94 +215,152 @@ const BULK_TABLE = new Set([0x0c, 0x0e, 0x11]); // table.init, table.copy, table
 const TABLE_GROW = 0x0f;
 
 export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext, edits: BodyEdits): FuelPlan {
-  const { costs, fuelGlobal } = ctx;
-  const scratch = ctx.scratchGlobal;
-  const charger = new Charger(fuelGlobal, ctx.fuelLocal);
-  if (ctx.fuelLocal !== undefined) edits.insert(body.codeStart, charger.load(), LOAD_ORDER);
+  const { costs } = ctx;
+  const shiftFrom = ctx.shiftFrom ?? Number.MAX_SAFE_INTEGER;
   const r = new Reader(bytes, body.codeStart, body.end);
-  let points = 0;
+  // the snippets depend on the margin (the function's static cost), known only at the end of the walk:
+  // record where they go, then make them
+  const segments: number[] = []; // (offset, cost, checks) triples
+  const variables: number[] = []; // (offset, unit) pairs
+  const calls: number[] = []; // (call offset, next offset, callee takes params) triples
   let staticCost = body.localCount * costs.local;
   let segStart = body.codeStart;
   let segCost = body.localCount * costs.local;
   let hasCalls = false;
   let depth = 0;
 
-  // the first segment (function entry) and loop headers check; the others only subtract
-  let segChecks = true;
-  const flush = (next: number, nextChecks = false) => {
-    if (segCost > 0 || segChecks) {
-      edits.insert(segStart, segChecks ? charger.charge(segCost) : charger.subtract(segCost), FUEL_ORDER);
-      points++;
-    }
+  // the first segment (function entry) and loop headers test; the others only subtract
+  let segChecks = 1;
+  const flush = (next: number, nextChecks = 0) => {
+    segments.push(segStart, segCost, segChecks);
     segStart = next;
     segCost = 0;
     segChecks = nextChecks;
+  };
+  const emit = (margin: number): number => {
+    const charger = new Charger(ctx, margin);
+    let points = 0;
+    for (let i = 0; i < segments.length; i += 3) {
+      const snippet = charger.charge(segments[i + 1]!, segments[i + 2] === 1);
+      if (snippet.length > 0) {
+        edits.insert(segments[i]!, snippet, FUEL_ORDER);
+        points++;
+      }
+    }
+    for (let i = 0; i < variables.length; i += 2) {
+      edits.insert(variables[i]!, charger.variable(variables[i + 1]!), VARIABLE_ORDER);
+      points++;
+    }
+    const toParams = charger.call(true);
+    const toGlobals = charger.call(false);
+    for (let i = 0; i < calls.length; i += 3) {
+      const seq = calls[i + 2] === 1 ? toParams : toGlobals;
+      if (seq.before.length > 0) edits.insert(calls[i]!, seq.before, BEFORE_CALL_ORDER);
+      if (seq.after.length > 0) edits.insert(calls[i + 1]!, seq.after, AFTER_CALL_ORDER);
+    }
+    return points;
   };
 
   while (r.pos < body.end) {
     const at = r.pos;
     const op = readOpcode(r);
-    skipImmediates(r, op, at);
     const cost = costs.instruction[op.index]!;
     segCost += cost;
     staticCost += cost;
     if (op.prefix === 0) {
       switch (op.code) {
+        case 0x20: // local.get/set/tee: declared locals move up by two in the params convention
+        case 0x21:
+        case 0x22: {
+          const leb = r.pos;
+          const index = r.u32();
+          if (index >= shiftFrom) edits.shift(leb, r.pos, index + 2);
+          continue;
+        }
         case 0x02: // block: no new segment
           depth++;
           break;
         case 0x03: // loop: its header is a branch target, and where repetition is paid for
+          skipImmediates(r, op, at);
           depth++;
-          flush(r.pos, true);
-          break;
+          flush(r.pos, 1);
+          continue;
         case 0x04: // if: the then-branch starts a segment
+          skipImmediates(r, op, at);
           depth++;
           flush(r.pos);
-          break;
+          continue;
         case 0x05: // else
           flush(r.pos);
-          break;
+          continue;
         case 0x0b: // end
           if (depth === 0) {
             flush(r.pos);
-            return { points, staticCost, hasCalls };
+            return { staticCost, hasCalls, emit };
           }
           depth--;
           flush(r.pos);
-          break;
-        case 0x10: // call
-        case 0x11: // call_indirect: the callee charged the global; the local catches up
+          continue;
+        case 0x10: {
+          // call: the sequence depends on the callee's convention
           hasCalls = true;
-          if (ctx.fuelLocal !== undefined) edits.insert(r.pos, charger.load(), RELOAD_ORDER);
-          break;
-        case 0x00: // unreachable
+          const callee = r.u32();
+          calls.push(at, r.pos, ctx.takesParams[callee] === 1 ? 1 : 0);
+          continue;
+        }
+        case 0x11: // call_indirect: tables hold globals functions (and imports)
+          skipImmediates(r, op, at);
+          hasCalls = true;
+          calls.push(at, r.pos, 0);
+          continue;
         case 0x0c: // br
         case 0x0d: // br_if
         case 0x0e: // br_table
+          skipImmediates(r, op, at);
+          flush(r.pos);
+          continue;
+        case 0x00: // unreachable
         case 0x0f: // return
           flush(r.pos);
-          break;
+          continue;
         case 0x40: // memory.grow: per page requested
-          if (costs.memoryGrowPage > 0) {
-            edits.insert(at, charger.variable(scratch, costs.memoryGrowPage), VARIABLE_ORDER);
-            points++;
-          }
+          if (costs.memoryGrowPage > 0) variables.push(at, costs.memoryGrowPage);
           break;
       }
-    } else if (op.prefix === 0xfc) {
-      const unit = BULK_MEMORY.has(op.code)
-        ? costs.memoryByte
-        : BULK_TABLE.has(op.code)
-          ? costs.tableElement
-          : op.code === TABLE_GROW
-            ? costs.tableGrowElement
-            : 0;
-      if (unit > 0) {
-        edits.insert(at, charger.variable(scratch, unit), VARIABLE_ORDER);
-        points++;
+      skipImmediates(r, op, at);
+    } else {
+      skipImmediates(r, op, at);
+      if (op.prefix === 0xfc) {
+        const unit = BULK_MEMORY.has(op.code)
+          ? costs.memoryByte
+          : BULK_TABLE.has(op.code)
+            ? costs.tableElement
+            : op.code === TABLE_GROW
+              ? costs.tableGrowElement
+              : 0;
+        if (unit > 0) variables.push(at, unit);
       }
     }
   }
   // validated bodies always end with the function's `end`
   throw new Error('wasm-harden internal error: function body without a final end');
+}
+
+/**
+ * `$refuel(s: i64) -> i64`, the slow path of every charge (see calling-convention.ts): with f = `$fuel` + s
+ * the fuel left, trap out of fuel if f < 0 (leaving f, the negative sentinel, in `$fuel`); otherwise set
+ * `$fuel` to max(f - chunk, 0) and return the new slack f - `$fuel`. Locals: 1 = f, 2 = the new floor.
+ */
+export function refuelBody(fuelGlobal: number, chunk: number): Uint8Array {
+  const w = new ByteWriter(64);
+  w.u32(1).u32(2).byte(0x7e); // locals: 2 × i64
+  w.byte(0x23).u32(fuelGlobal).byte(0x20).u32(0).byte(0x7c).byte(0x22).u32(1); // f = $fuel + s
+  w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40); // if (f < 0)
+  w.byte(0x20).u32(1).byte(0x24).u32(fuelGlobal).byte(0x00).byte(0x0b); //   $fuel = f; unreachable
+  w.byte(0x20).u32(1).byte(0x42).s64(BigInt(chunk)).byte(0x7d).byte(0x22).u32(2); // F = f - chunk
+  w.byte(0x42).byte(0x00).byte(0x20).u32(2).byte(0x42).byte(0x00).byte(0x55).byte(0x1b).byte(0x22).u32(2); // F = F > 0 ? F : 0
+  w.byte(0x24).u32(fuelGlobal); // $fuel = F
+  w.byte(0x20).u32(1).byte(0x20).u32(2).byte(0x7d); // f - F
+  w.byte(0x0b);
+  return w.toBytes();
 }

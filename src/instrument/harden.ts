@@ -115,8 +115,9 @@ export async function tryHarden(
   // 3. verify: our validator (spec rules and the policy's features and V8 limits; the gates are off because
   // the output exports into the reserved namespace by design), V8, then the invariants
   // The output needs what the guest's features allow, plus what the instrumentation itself uses: it exports
-  // its mutable fuel and depth globals (mutable-globals), whatever the guest's policy says.
-  const outputFeatures = [...new Set([...policy.features, 'mutable-globals' as const])];
+  // its mutable fuel and depth globals (mutable-globals), and internal functions return the fuel slack as
+  // an extra result (multi-value, src/instrument/calling-convention.ts), whatever the guest's policy says.
+  const outputFeatures = [...new Set([...policy.features, 'mutable-globals' as const, 'multi-value' as const])];
   const verifyPolicy = normalizePolicy({ features: outputFeatures }, policies.spec);
   const again = validateWith(out, verifyPolicy, false);
   if (!again.ok) return { ok: false, issues: internal(`the hardened module does not validate: ${again.issues[0]?.message}`) };

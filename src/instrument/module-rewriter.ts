@@ -2,7 +2,11 @@
  * Reassembles a validated module with the instrumentation: one pass over its sections, copying every byte
  * that does not change and re-encoding only what does.
  *
- *   type      + one `[] -> results` type per distinct multi-value result list the stack wrapper needs
+ *   type      + the internal type of each params-convention function (src/instrument/calling-convention.ts),
+ *             one per distinct original type; + `$refuel`'s `[i64] -> [i64]`; + one `[] -> results` type per
+ *             distinct multi-value result list the stack wrapper needs
+ *   function  params-convention functions get their internal type; + `$refuel`, after every defined
+ *             function, so no function index moves
  *   table     maxima capped (src/instrument/caps.ts)
  *   memory    maxima capped
  *   global    + $fuel (mut i64, initialised to the budget), $depth (mut i32, 0) and $n (mut i32, the
@@ -11,11 +15,13 @@
  *             neither import nor export), so any loader can run the module unchanged and a host can read and
  *             refill the budget; + `__wasm_harden_memory` when the module has a memory it does not export
  *             (so the host's memory helpers and WASI can reach it)
- *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts), with one i64
- *             local appended for the fuel where V8's locals limit leaves room. A body that would outgrow
- *             V8's function size limit is reported, not emitted.
- * Sections that do not exist are created in their place; custom sections stay where they were. Nothing is
- * renumbered: new types, globals and locals all go after the existing ones.
+ *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts): globals-convention
+ *             bodies gain two locals (the slack `$s: i64` and the depth `$d: i32`) after their own,
+ *             params-convention bodies have them as their two new parameters (and renumber their declared
+ *             locals); + `$refuel`'s body. A body that would outgrow V8's function size limit is reported,
+ *             not emitted.
+ * Sections that do not exist are created in their place; custom sections stay where they were. No type,
+ * function or global index moves: new ones go after the existing ones.
  */
 
 import { Reader } from '../binary/reader.js';
@@ -25,9 +31,10 @@ import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
-import { exitCheck, planFuel } from './fuel.js';
+import { fuelExit, planFuel, refuelBody, type FuelContext } from './fuel.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
+import { Convention, FUEL_CHUNK, planConventions } from './calling-convention.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
 export const DEPTH_EXPORT = '__wasm_harden_depth';
@@ -86,8 +93,20 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const scratchGlobal = fuelGlobal + 2;
   const oversize: OversizeBody[] = [];
 
+  // new types go after the existing ones: the internal types, $refuel's, then the wrappers' block types
+  const extraTypes: { params: Uint8Array; results: Uint8Array }[] = [];
+  const addType = (params: Uint8Array, results: Uint8Array): number => extraTypes.push({ params, results }) - 1 + info.types.length;
+  const plan = planConventions(info);
+  const internalTypeIndex = plan.newTypes.map((t) => addType(t.params, t.results));
+  const hasCode = info.codes.length > 0;
+  const refuelType = hasCode ? addType(Uint8Array.of(0x7e), Uint8Array.of(0x7e)) : -1;
+  const refuelFunction = info.funcTypeIndices.length;
+  const takesParams = new Uint8Array(info.funcTypeIndices.length);
+  plan.conventions.forEach((c, i) => {
+    if (c === Convention.Params) takesParams[info.importedFunctions + i] = 1;
+  });
+
   // multi-value wrappers need a type index for `[] -> results`: reuse one if the module has it
-  const extraTypes: Uint8Array[] = [];
   const wrapperType = new Map<string, number>();
   info.types.forEach((t, i) => {
     if (t.params.length === 0 && t.results.length > 1 && !wrapperType.has(blockTypeKey(t.results)))
@@ -99,8 +118,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     const key = blockTypeKey(results);
     let index = wrapperType.get(key);
     if (index === undefined) {
-      index = info.types.length + extraTypes.length;
-      extraTypes.push(results);
+      index = addType(new Uint8Array(0), results);
       wrapperType.set(key, index);
     }
     const w = new ByteWriter(6);
@@ -109,48 +127,73 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     return Array.from(w.finish());
   };
 
-  // code: plan and apply every pass, body by body
+  // code: plan every body; the fuel's snippets need the module's margin, the greatest static cost of any
+  // function (src/instrument/calling-convention.ts), so they are made once every body has been walked
   let meteringPoints = 0;
   const staticCost: number[] = [];
-  const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
-  code.u32(info.codes.length);
-  const body = new ByteWriter(1024);
-  info.codes.forEach((fb, i) => {
+  const plans = info.codes.map((fb, i) => {
     const type = info.types[info.functions[i]!]!;
+    const convention = plan.conventions[i]! as Convention;
     const edits = new BodyEdits();
-    // the fuel local goes after the parameters and the declared locals, when V8's limit leaves room
-    const localsBefore = type.params.length + fb.localCount;
-    const fuelLocal = localsBefore + 1 <= V8_LIMITS.localsPerFunction ? localsBefore : undefined;
-    const fuel = planFuel(bytes, fb, { costs: opts.costs, fuelGlobal, scratchGlobal, fuelLocal }, edits);
+    const params = type.params.length;
+    // $s and $d: the two new parameters (params), or two locals after the declared ones (globals)
+    const slackLocal = convention === Convention.Params ? params : params + fb.localCount;
+    const ctx: FuelContext = {
+      costs: opts.costs,
+      fuelGlobal,
+      depthGlobal,
+      scratchGlobal,
+      refuelFunction,
+      convention,
+      slackLocal,
+      depthLocal: slackLocal + 1,
+      shiftFrom: convention === Convention.Params ? params : undefined,
+      takesParams,
+    };
+    const fuel = planFuel(bytes, fb, ctx, edits);
+    staticCost.push(fuel.staticCost);
+    return { fb, type, convention, edits, ctx, fuel };
+  });
+  const margin = staticCost.reduce((a, b) => Math.max(a, b), 0);
+  const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
+  code.u32(info.codes.length + (hasCode ? 1 : 0));
+  const body = new ByteWriter(1024);
+  plans.forEach(({ fb, type, convention, edits, ctx, fuel }, i) => {
+    meteringPoints += fuel.emit(margin);
     // a leaf with a small frame cannot recurse: it needs no stack accounting (see stack-limit.ts)
     const weight = frameWeight(type.params.length, fb.localCount, fb.maxStackHeight);
-    if (fuel.hasCalls || weight > LEAF_MAX_WEIGHT)
-      planStackLimit(
-        bytes,
-        fb,
-        {
-          depthGlobal,
-          exitCheck: exitCheck(fuelGlobal, undefined),
-          limit: opts.stackLimit,
-          weight,
-          blockType: blockTypeFor(type.results),
-        },
-        edits,
-      );
-    meteringPoints += fuel.points;
-    staticCost.push(fuel.staticCost);
+    planStackLimit(
+      bytes,
+      fb,
+      {
+        convention,
+        depthGlobal,
+        depthLocal: ctx.depthLocal,
+        accounted: fuel.hasCalls || weight > LEAF_MAX_WEIGHT,
+        hasCalls: fuel.hasCalls,
+        limit: opts.stackLimit,
+        weight,
+        blockType: blockTypeFor(type.results),
+        fuelExit: fuelExit(ctx, margin),
+      },
+      edits,
+    );
     body.length = 0;
-    if (fuelLocal === undefined) body.range(bytes, fb.start, fb.codeStart); // the locals, unchanged
+    if (convention !== Convention.Globals) body.range(bytes, fb.start, fb.codeStart); // the locals, unchanged
     else {
-      // the locals, plus one i64 for the fuel
+      // the locals, plus $s: i64 and $d: i32
       const r = new Reader(bytes, fb.start, fb.codeStart);
       const n = r.u32();
-      body.u32(n + 1).range(bytes, r.pos, fb.codeStart).u32(1).byte(0x7e);
+      body.u32(n + 2).range(bytes, r.pos, fb.codeStart).u32(1).byte(0x7e).u32(1).byte(0x7f);
     }
     applyEdits(bytes, fb.codeStart, fb.end, edits, body);
     if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: i, offset: fb.start, size: body.length });
     code.u32(body.length).bytes(body.finish());
   });
+  if (hasCode) {
+    const refuel = refuelBody(fuelGlobal, margin + FUEL_CHUNK);
+    code.u32(refuel.length).bytes(refuel);
+  }
 
   const out = new ByteWriter(Math.ceil(bytes.length * 1.3) + 256);
   out.range(bytes, 0, 8);
@@ -168,7 +211,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     const existing = s === undefined ? { count: 0, start: 0 } : afterCount(bytes, s);
     w.u32(existing.count + extraTypes.length);
     if (s !== undefined) w.range(bytes, existing.start, s.end);
-    for (const results of extraTypes) w.byte(0x60).u32(0).u32(results.length).bytes(results);
+    for (const t of extraTypes) w.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
     out.section(SectionId.Type, w);
   };
   const writeGlobal = (s: Section | undefined) => {
@@ -207,6 +250,19 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       case SectionId.Type:
         writeType(s);
         break;
+      case SectionId.Function: {
+        // params-convention functions take their internal type; $refuel goes last
+        if (!hasCode) {
+          out.range(bytes, s.offset, s.end);
+          break;
+        }
+        const w = new ByteWriter();
+        w.u32(info.functions.length + 1);
+        info.functions.forEach((t, i) => w.u32(plan.internalType[i]! >= 0 ? internalTypeIndex[plan.internalType[i]!]! : t));
+        w.u32(refuelType);
+        out.section(SectionId.Function, w);
+        break;
+      }
       case SectionId.Table: {
         const w = new ByteWriter();
         w.u32(info.tables.length);

@@ -5,27 +5,30 @@
  * same depth on every run and every engine tier, well before V8's native stack runs out (V8 allows only
  * 241 native frames of a function with 512 i64 locals, and its limit depends on the tier).
  *
- * Each function reserves its frame weight in an internal i32 global `$depth` at entry and releases it at
- * every exit. The body is wrapped in a block with the function's result type, so every way out (falling
- * off the end, a branch to the function's label, and `return`, rewritten as a branch to the wrapper) passes
- * through one epilogue:
+ * Each function adds its frame weight W to the depth it was called at, and traps when that passes the
+ * limit. The depth travels like the fuel (src/instrument/calling-convention.ts): as a parameter `$d` into
+ * internal functions, through the `$depth` global across every other boundary (the caller stores its `$d`
+ * before the call, a globals function reads `$depth` at entry and puts it back at exit). So a call between
+ * internal functions touches no global at all. The body is wrapped in a block with the function's result
+ * type, so every way out (falling off the end, a branch to the function's label, and `return`, rewritten
+ * as a branch to the wrapper) passes through one epilogue, which also carries the fuel's exit:
  *
- *   before                          after
- *   (func (param i32) (result i32)  (func (param i32) (result i32)
- *     ...                             global.get $depth  i32.const W  i32.add  global.set $depth
- *     return                          global.get $depth  i32.const LIMIT  i32.gt_u  if  unreachable  end
+ *   before                          after (params convention: $d is a parameter)
+ *   (func (param i32) (result i32)  (func (param i32) (param $s i64) (param $d i32) (result i32 i64)
+ *     ...                             local.get $d  i32.const W  i32.add  local.tee $d
+ *     return                          i32.const LIMIT  i32.gt_u  if  local.get $d  global.set $depth  unreachable  end
  *     ...)                            (block (result i32)
  *                                       ...
  *                                       br k          ;; was `return`; k = the wrapper's depth here
  *                                       ...)
- *                                     global.get $depth  i32.const W  i32.sub  global.set $depth
- *                                     (fuel's exit check: if ($fuel < 0) unreachable))
+ *                                     local.get $s)   ;; the fuel's exit: the slack left, as a result
  *
  * Weight W = FRAME_BASE + LOCAL_WEIGHT × (parameters + locals) + SLOT_WEIGHT × (the operand stack's greatest
  * height, which the validator measures), in bytes of a notional stack, so that frames with many locals or
- * deep expressions hit the limit sooner, as they do natively (V8 spills operands to its frame). A trap skips the epilogue; the host
- * resets `$depth` at each top-level entry (never on re-entry through an import), so a trapped call does
- * not leak depth into the next. `$depth > LIMIT` after a trap is the stack-overflow sentinel.
+ * deep expressions hit the limit sooner, as they do natively (V8 spills operands to its frame). A trap skips
+ * the epilogue; the host resets `$depth` at each top-level entry (never on re-entry through an import), so a
+ * trapped call does not leak depth into the next. `$depth > LIMIT` after a trap is the stack-overflow
+ * sentinel: the overflowing function stores its depth there before it traps.
  */
 
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
@@ -33,6 +36,7 @@ import { Reader } from '../binary/reader.js';
 import type { FunctionBody } from '../binary/module-info.js';
 import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
+import { Convention } from './calling-convention.js';
 
 /**
  * The default stack budget, in bytes of notional stack (see `frameWeight`). What V8 allows depends on the
@@ -62,25 +66,57 @@ export function frameWeight(paramCount: number, localCount: number, maxStackHeig
 }
 
 export interface StackContext {
+  convention: Convention;
   depthGlobal: number;
-  /** appended to the epilogue (fuel's exit check), or empty */
-  exitCheck: ArrayLike<number>;
+  /** `$d` (params, globals) */
+  depthLocal: number;
+  /** whether this function accounts its frame (see LEAF_MAX_WEIGHT) */
+  accounted: boolean;
+  /** whether the body calls anything */
+  hasCalls: boolean;
   limit: number;
   weight: number;
-  /** the encoded block type of the wrapper (the function's results) */
+  /** the encoded block type of the wrapper (the function's original results) */
   blockType: ArrayLike<number>;
+  /** appended to the epilogue: the fuel's exit (fuel.ts `fuelExit`) */
+  fuelExit: ArrayLike<number>;
 }
 
 /** Edit order at one offset: the prologue and the wrapper come before the first fuel charge. */
 export const STACK_ORDER = 0;
 
+function prologue(ctx: StackContext): ByteWriter {
+  const { convention, depthGlobal: g, depthLocal: d, limit, weight } = ctx;
+  const w = new ByteWriter(40);
+  if (!ctx.accounted) return w;
+  if (convention === Convention.Direct) {
+    w.byte(0x23).u32(g).byte(0x41).s32(weight).byte(0x6a).byte(0x24).u32(g); // $depth += W
+    w.byte(0x23).u32(g).byte(0x41).s32(limit).byte(0x4b).byte(0x04).byte(0x40).byte(0x00).byte(0x0b); // if ($depth >u LIMIT) unreachable
+    return w;
+  }
+  // $d = (params: $d, globals: $depth) + W; if ($d >u LIMIT) { $depth = $d; unreachable }
+  if (convention === Convention.Params) w.byte(0x20).u32(d);
+  else w.byte(0x23).u32(g);
+  w.byte(0x41).s32(weight).byte(0x6a).byte(0x22).u32(d);
+  w.byte(0x41).s32(limit).byte(0x4b).byte(0x04).byte(0x40).byte(0x20).u32(d).byte(0x24).u32(g).byte(0x00).byte(0x0b);
+  return w;
+}
+
+function epilogue(ctx: StackContext): ByteWriter {
+  const { convention, depthGlobal: g, weight } = ctx;
+  const w = new ByteWriter(32);
+  if (ctx.accounted && convention === Convention.Direct) w.byte(0x23).u32(g).byte(0x41).s32(weight).byte(0x6b).byte(0x24).u32(g); // $depth -= W
+  // globals: put back what `$depth` was at entry, `$d - W`: a callee may have handed over (stored its own
+  // depth) anywhere below. A body without calls leaves `$depth` untouched and needs nothing here (and then
+  // `$d` is not kept live, in a register, across every loop of the body).
+  if (ctx.accounted && convention === Convention.Globals && ctx.hasCalls)
+    w.byte(0x20).u32(ctx.depthLocal).byte(0x41).s32(weight).byte(0x6b).byte(0x24).u32(g); // $depth = $d - W
+  w.bytes(ctx.fuelExit).byte(0x0b);
+  return w;
+}
+
 export function planStackLimit(bytes: Uint8Array, body: FunctionBody, ctx: StackContext, edits: BodyEdits): void {
-  const { depthGlobal: d, limit, weight } = ctx;
-  const prologue = new ByteWriter(32);
-  prologue.byte(0x23).u32(d).byte(0x41).s32(weight).byte(0x6a).byte(0x24).u32(d); // $depth += W
-  prologue.byte(0x23).u32(d).byte(0x41).s32(limit).byte(0x4b).byte(0x04).byte(0x40).byte(0x00).byte(0x0b); // if ($depth >u LIMIT) unreachable
-  prologue.byte(0x02).bytes(ctx.blockType); // block (result ...)
-  edits.insert(body.codeStart, prologue.toBytes(), STACK_ORDER);
+  edits.insert(body.codeStart, prologue(ctx).byte(0x02).bytes(ctx.blockType).toBytes(), STACK_ORDER); // + block (result ...)
 
   const r = new Reader(bytes, body.codeStart, body.end);
   let depth = 0; // constructs open inside the wrapper
@@ -98,10 +134,7 @@ export function planStackLimit(bytes: Uint8Array, body: FunctionBody, ctx: Stack
       case 0x0b:
         if (depth === 0) {
           // the original final `end` now closes the wrapper; the epilogue and a new final `end` follow
-          const epilogue = new ByteWriter(32);
-          epilogue.byte(0x23).u32(d).byte(0x41).s32(weight).byte(0x6b).byte(0x24).u32(d);
-          epilogue.bytes(ctx.exitCheck).byte(0x0b);
-          edits.insert(r.pos, epilogue.toBytes(), STACK_ORDER);
+          edits.insert(r.pos, epilogue(ctx).toBytes(), STACK_ORDER);
           return;
         }
         depth--;

@@ -1,0 +1,142 @@
+/**
+ * How fuel and depth travel between functions: in parameters where nobody else can call, through the
+ * globals where the host or a table can.
+ *
+ * Why: issue 6 measured that what instrumentation costs in call-heavy code is *stores to globals*, not
+ * instructions. A recursive fib with one `global.set` per call ran 1.42× slower; the old scheme (fuel
+ * written through to `$fuel` at every charge, `$depth` raised at entry and lowered at exit) ran 1.62×.
+ * Passing the fuel and the depth as parameters, and handing the fuel back as an extra result, leaves no
+ * store at all on the hot path: the same fib ran 0.99–1.10×.
+ *
+ * Three conventions, chosen per defined function:
+ *
+ *   params    (internal functions: not exported, not in any element segment, not named by `ref.func`,
+ *             not the start function, so only direct `call`s reach them). The type gains two parameters,
+ *             `$s: i64` (the fuel slack, below) and `$d: i32` (the caller's depth), and one result, the
+ *             slack left. The new parameters come after the original ones, so every declared local moves
+ *             up by two (the fuel pass renumbers `local.get/set/tee`).
+ *   globals   (everything a host, a table or `ref.func` can reach, and any function the params form would
+ *             take past V8's limits). The type is unchanged; `$s` and `$d` are two locals appended after
+ *             the declared ones, `$s` starting at 0 (locals are zeroed) and `$d` read from `$depth`.
+ *   direct    (a function already at V8's 50,000-locals limit): no locals, every charge goes to `$fuel`
+ *             itself and the depth to `$depth`, as before issue 6. Rare; exact and slow. A direct function
+ *             keeps its depth in `$depth` and cannot re-read it after a call, so whatever it calls directly
+ *             takes the globals convention (which gives `$depth` back as it found it).
+ *
+ * The fuel protocol. `$fuel` (exported, the host's view) is, while guest code runs, a *lower bound* on the
+ * fuel left, and exact whenever control crosses a globals boundary (a host call in or out, a call to or
+ * from a globals function, `call_indirect`). Inside a function the fuel left is `$fuel + $s`: every charge
+ * subtracts from `$s` in a register, and tests `$s < 0`. Only then does it call `$refuel`, which computes
+ * the fuel left `f = $fuel + $s`, traps out of fuel when `f < 0` (storing `f`, the negative sentinel), and
+ * otherwise lowers `$fuel` to `max(f - CHUNK, 0)` and returns the new slack. So `$fuel` is stored once
+ * per CHUNK units, and never exceeds the truth: a trap of any kind leaves a `$fuel` at most CHUNK (plus one
+ * segment's charge) below the exact figure, an overcharge, never an undercharge. Without a trap every
+ * boundary makes it exact again, so a completed call is charged exactly.
+ *
+ *   call to a params function    push `$s` and `$d` after the arguments; pop the returned slack into `$s`
+ *   any other call               `$fuel += $s` (now exact), `$depth = $d`; after it, `$s = 0` (the callee
+ *                                left `$fuel` exact), so the next charge takes the slow path and re-floors
+ *   globals function entry       `$s` is 0 (`$fuel` is exact at a boundary); `$d = $depth + weight`
+ *   globals function exit        `$fuel += $s` (exact for the caller), `$depth = $d - weight`
+ *   params function exit         the slack is the extra result
+ *
+ * A `$refuel` that re-floors has changed what every caller's saved slack is relative to; that is harmless,
+ * because a caller's slack is dead while its callee runs (it is replaced by the callee's result, or by 0
+ * after a globals call). The depth needs no restore in params and globals callers alike: each frame keeps
+ * its own `$d`, and `$depth` is written only at boundaries and at an overflow (the sentinel, > LIMIT).
+ */
+
+import { readOpcode, skipImmediates } from '../binary/instructions.js';
+import { ExternKindCode, type FunctionBody, type ModuleInfo, type Range } from '../binary/module-info.js';
+import { Reader } from '../binary/reader.js';
+import { V8_LIMITS } from '../limits.js';
+
+export const enum Convention {
+  Params = 0,
+  Globals = 1,
+  Direct = 2,
+}
+
+/** How far below the exact fuel `$refuel` sets `$fuel`: the most a trap can overcharge (plus one segment). */
+export const FUEL_CHUNK = 65_536;
+
+export interface ConventionPlan {
+  /** per defined function */
+  conventions: Uint8Array;
+  /** per defined function in the params convention, the index of its internal type among the new types */
+  internalType: Int32Array;
+  /** the new types, as (params, results) of the internal signature, one per distinct original type */
+  newTypes: { params: Uint8Array; results: Uint8Array }[];
+  /** the original type of each entry of `newTypes` */
+  newTypeOrigin: number[];
+}
+
+/** ref.func x as the whole of a constant expression, or undefined */
+function refFuncOf(bytes: Uint8Array, e: Range): number | undefined {
+  if (bytes[e.start] !== 0xd2) return undefined;
+  return new Reader(bytes, e.start + 1, e.end).u32();
+}
+
+/** Functions a host, a table or `ref.func` can reach: the spec's C.refs, plus the start function (by function index). */
+export function escapingFunctions(info: ModuleInfo): Uint8Array {
+  const total = info.funcTypeIndices.length;
+  const escaping = new Uint8Array(total);
+  const mark = (i: number | undefined) => {
+    if (i !== undefined && i < total) escaping[i] = 1;
+  };
+  for (const e of info.exports) if (e.kind === ExternKindCode.Func) mark(e.index);
+  for (const s of info.elements) {
+    if (s.funcIndices !== undefined) for (const i of s.funcIndices) mark(i);
+    if (s.exprs !== undefined) for (const e of s.exprs) mark(refFuncOf(info.bytes, e));
+  }
+  for (const g of info.globals) mark(refFuncOf(info.bytes, g.init));
+  mark(info.start?.index);
+  return escaping;
+}
+
+/** Marks in `into` (by function index) every function that `body` calls directly. */
+function markCallees(bytes: Uint8Array, body: FunctionBody, into: Uint8Array): void {
+  const r = new Reader(bytes, body.codeStart, body.end);
+  while (r.pos < body.end) {
+    const at = r.pos;
+    const op = readOpcode(r);
+    if (op.prefix === 0 && op.code === 0x10) {
+      const callee = r.u32();
+      if (callee < into.length) into[callee] = 1;
+    } else skipImmediates(r, op, at);
+  }
+}
+
+export function planConventions(info: ModuleInfo): ConventionPlan {
+  const escaping = escapingFunctions(info);
+  const n = info.codes.length;
+  // direct functions (no room for two locals) need their callees in the globals convention
+  info.codes.forEach((body, i) => {
+    const locals = info.types[info.functions[i]!]!.params.length + body.localCount;
+    if (locals + 2 > V8_LIMITS.localsPerFunction) markCallees(info.bytes, body, escaping);
+  });
+  const conventions = new Uint8Array(n);
+  const internalType = new Int32Array(n).fill(-1);
+  const newTypes: ConventionPlan['newTypes'] = [];
+  const newTypeOrigin: number[] = [];
+  const byOrigin = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const typeIndex = info.functions[i]!;
+    const type = info.types[typeIndex]!;
+    const locals = type.params.length + info.codes[i]!.localCount;
+    const fitsParams =
+      type.params.length + 2 <= V8_LIMITS.params && type.results.length + 1 <= V8_LIMITS.results && locals + 2 <= V8_LIMITS.localsPerFunction;
+    if (escaping[info.importedFunctions + i] === 0 && fitsParams) {
+      conventions[i] = Convention.Params;
+      let t = byOrigin.get(typeIndex);
+      if (t === undefined) {
+        t = newTypes.length;
+        byOrigin.set(typeIndex, t);
+        newTypes.push({ params: Uint8Array.of(...type.params, 0x7e, 0x7f), results: Uint8Array.of(...type.results, 0x7e) });
+        newTypeOrigin.push(typeIndex);
+      }
+      internalType[i] = t;
+    } else conventions[i] = locals + 2 <= V8_LIMITS.localsPerFunction ? Convention.Globals : Convention.Direct;
+  }
+  return { conventions, internalType, newTypes, newTypeOrigin };
+}
