@@ -57,7 +57,12 @@ export interface HardenReport {
   /** milliseconds per phase */
   timings: { validate: number; rewrite: number; verify: number; binaryen: number; total: number };
   caps: CapsPlan;
-  fuel: { budget: bigint; global: number; export: string };
+  /**
+   * `trapOvercharge`: while the guest runs, the fuel global is a lower bound (src/instrument/calling-convention.ts),
+   * so a call that traps (other than out of fuel) is charged at most this much beyond the fuel it had used.
+   * A call that returns is charged exactly.
+   */
+  fuel: { budget: bigint; global: number; export: string; trapOvercharge: number };
   stack: { limit: number; global: number; export: string };
   /** binaryen's validator on the output: 'passed', 'skipped' (by option), or why binaryen could not read it */
   binaryenCheck: string;
@@ -179,7 +184,7 @@ export async function tryHarden(
         addedBytes: out.length - bytes.length,
         timings: { validate: t1 - t0, rewrite: t2 - t1, verify: t3 - t2, binaryen: t4 - t3, total: t4 - t0 },
         caps,
-        fuel: { budget: policy.fuel, global: rewritten.fuelGlobal, export: FUEL_EXPORT },
+        fuel: { budget: policy.fuel, global: rewritten.fuelGlobal, export: FUEL_EXPORT, trapOvercharge: rewritten.trapOvercharge },
         stack: { limit: stackLimit, global: rewritten.depthGlobal, export: DEPTH_EXPORT },
         binaryenCheck,
       },

@@ -67,6 +67,8 @@ export interface RewriteResult {
   meteringPoints: number;
   /** static cost of each defined function (every instruction once, plus its locals) */
   staticCost: number[];
+  /** the most a trap (other than out of fuel) can overcharge beyond the charges taken: margin + FUEL_CHUNK */
+  trapOvercharge: number;
 }
 
 const RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
@@ -294,5 +296,5 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     }
   }
   catchUp(Number.MAX_SAFE_INTEGER);
-  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost };
+  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost, trapOvercharge: margin + FUEL_CHUNK };
 }

@@ -3,87 +3,174 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (param i32 i32) (result i32)))
+  (type $t2 (func (param i64) (result i64)))
   (func $bucket (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
-    global.get $__wasm_harden_fuel
-    local.set $l1
-    local.get $l1
-    i64.const 6
-    i64.sub
-    local.tee $l1
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    i64.const 0
-    i64.lt_s
-    if $I0
-      unreachable
-    end
-    block $B1
-      block $B2
-        local.get $p0
+    (local $l1 i64) (local $l2 i32)
+    block $B0 (result i32)
+      local.get $l1
+      i64.const 6
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 17
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65553
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65553
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      block $B3
+        block $B4
+          local.get $p0
+          i32.const 0
+          i32.lt_s
+          br_if $B3
+          local.get $l1
+          i64.const 4
+          i64.sub
+          local.set $l1
+          local.get $p0
+          i32.const 10
+          i32.lt_u
+          br_if $B4
+          local.get $l1
+          i64.const 4
+          i64.sub
+          local.set $l1
+          local.get $p0
+          i32.const 10
+          i32.div_u
+          br $B0
+        end
+        local.get $l1
+        i64.const 2
+        i64.sub
+        local.set $l1
         i32.const 0
-        i32.lt_s
-        br_if $B1
-        local.get $l1
-        i64.const 4
-        i64.sub
-        local.tee $l1
-        global.set $__wasm_harden_fuel
-        local.get $p0
-        i32.const 10
-        i32.lt_u
-        br_if $B2
-        local.get $l1
-        i64.const 4
-        i64.sub
-        local.tee $l1
-        global.set $__wasm_harden_fuel
-        local.get $p0
-        i32.const 10
-        i32.div_u
-        return
+        br $B0
       end
       local.get $l1
-      i64.const 2
+      i64.const 1
       i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
-      i32.const 0
-      return
+      local.set $l1
+      i32.const -1
     end
-    local.get $l1
-    i64.const 1
-    i64.sub
-    local.tee $l1
-    global.set $__wasm_harden_fuel
-    i32.const -1)
-  (func $first_nonzero (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
-    (local $l2 i64)
     global.get $__wasm_harden_fuel
-    local.set $l2
-    local.get $l2
-    i64.const 4
-    i64.sub
-    local.tee $l2
+    local.get $l1
+    i64.add
     global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I5
+      unreachable
+    end)
+  (func $first_nonzero (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
+    (local $l2 i64) (local $l3 i32)
+    block $B0 (result i32)
+      local.get $l2
+      i64.const 4
+      i64.sub
+      local.set $l2
+      local.get $l2
+      i64.const 17
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l2
+        i64.add
+        local.tee $l2
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l2
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l2
+        i64.const 65553
+        i64.sub
+        i64.const 0
+        local.get $l2
+        i64.const 65553
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l2
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l2
+      end
+      block $B3 (result i32)
+        local.get $p0
+        local.get $p0
+        br_if $B3
+        local.get $l2
+        i64.const 2
+        i64.sub
+        local.set $l2
+        drop
+        local.get $p1
+      end
+    end
+    global.get $__wasm_harden_fuel
     local.get $l2
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
+  (func $f2 (type $t2) (param $p0 i64) (result i64)
+    (local $l1 i64) (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.get $p0
+    i64.add
+    local.tee $l1
     i64.const 0
     i64.lt_s
     if $I0
+      local.get $l1
+      global.set $__wasm_harden_fuel
       unreachable
     end
-    block $B1 (result i32)
-      local.get $p0
-      local.get $p0
-      br_if $B1
-      local.get $l2
-      i64.const 2
-      i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
-      drop
-      local.get $p1
-    end)
+    local.get $l1
+    i64.const 65553
+    i64.sub
+    local.tee $l2
+    i64.const 0
+    local.get $l2
+    i64.const 0
+    i64.gt_s
+    select
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    local.get $l2
+    i64.sub)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))

@@ -2,59 +2,115 @@
 ;; Generated: BLESS=1 npx vitest run test/golden
 (module
   (type $t0 (func (param i32) (result i32)))
+  (type $t1 (func (param i64) (result i64)))
   (func $switch (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
-    global.get $__wasm_harden_fuel
-    local.set $l1
-    local.get $l1
-    i64.const 6
-    i64.sub
-    local.tee $l1
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    i64.const 0
-    i64.lt_s
-    if $I0
-      unreachable
-    end
-    block $B1
-      block $B2
-        block $B3
-          block $B4
-            local.get $p0
-            br_table $B4 $B3 $B2 $B1
-          end
+    (local $l1 i64) (local $l2 i32)
+    block $B0 (result i32)
+      local.get $l1
+      i64.const 6
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 14
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I2
           local.get $l1
-          i64.const 2
-          i64.sub
-          local.tee $l1
           global.set $__wasm_harden_fuel
-          i32.const 100
-          return
+          unreachable
         end
         local.get $l1
-        i64.const 4
+        i64.const 65550
         i64.sub
-        local.tee $l1
+        i64.const 0
+        local.get $l1
+        i64.const 65550
+        i64.gt_s
+        select
         global.set $__wasm_harden_fuel
-        local.get $p0
-        i32.const 200
-        i32.add
-        return
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      block $B3
+        block $B4
+          block $B5
+            block $B6
+              local.get $p0
+              br_table $B6 $B5 $B4 $B3
+            end
+            local.get $l1
+            i64.const 2
+            i64.sub
+            local.set $l1
+            i32.const 100
+            br $B0
+          end
+          local.get $l1
+          i64.const 4
+          i64.sub
+          local.set $l1
+          local.get $p0
+          i32.const 200
+          i32.add
+          br $B0
+        end
+        local.get $l1
+        i64.const 1
+        i64.sub
+        local.set $l1
+        nop
       end
       local.get $l1
       i64.const 1
       i64.sub
-      local.tee $l1
+      local.set $l1
+      i32.const -1
+    end
+    global.get $__wasm_harden_fuel
+    local.get $l1
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I7
+      unreachable
+    end)
+  (func $f1 (type $t1) (param $p0 i64) (result i64)
+    (local $l1 i64) (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.get $p0
+    i64.add
+    local.tee $l1
+    i64.const 0
+    i64.lt_s
+    if $I0
+      local.get $l1
       global.set $__wasm_harden_fuel
-      nop
+      unreachable
     end
     local.get $l1
-    i64.const 1
+    i64.const 65550
     i64.sub
-    local.tee $l1
+    local.tee $l2
+    i64.const 0
+    local.get $l2
+    i64.const 0
+    i64.gt_s
+    select
+    local.tee $l2
     global.set $__wasm_harden_fuel
-    i32.const -1)
+    local.get $l1
+    local.get $l2
+    i64.sub)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))

@@ -3,250 +3,504 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (param i32 i32) (result i32)))
+  (type $t2 (func (param i64) (result i64)))
   (import "env" "twice" (func $env.twice (type $t0)))
   (func $f1 (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
-    global.get $__wasm_harden_fuel
-    local.set $l1
-    local.get $l1
-    i64.const 3
-    i64.sub
-    local.tee $l1
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    i64.const 0
-    i64.lt_s
-    if $I0
-      unreachable
-    end
-    local.get $p0
-    i32.const 1
-    i32.add)
-  (func $f2 (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32) (local $l2 i64)
-    global.get $__wasm_harden_fuel
-    local.set $l2
-    local.get $l2
-    i64.const 5
-    i64.sub
-    local.tee $l2
-    global.set $__wasm_harden_fuel
-    local.get $l2
-    i64.const 0
-    i64.lt_s
-    if $I0
-      unreachable
-    end
-    local.get $p0
-    local.tee $l1
-    local.get $l1
-    i32.mul)
-  (func $direct (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
-    global.get $__wasm_harden_depth
-    i32.const 152
-    i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
-    i32.const 262144
-    i32.gt_u
-    if $I0
-      unreachable
-    end
-    block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
+    (local $l1 i64) (local $l2 i32)
+    block $B0 (result i32)
       local.get $l1
       i64.const 3
       i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
+      local.set $l1
       local.get $l1
-      i64.const 0
+      i64.const 15
       i64.lt_s
-      if $I2
-        unreachable
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65551
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65551
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
       end
       local.get $p0
-      call $f1
-      global.get $__wasm_harden_fuel
-      local.set $l1
-      call $f1
-      global.get $__wasm_harden_fuel
-      local.set $l1
+      i32.const 1
+      i32.add
     end
-    global.get $__wasm_harden_depth
-    i32.const 152
-    i32.sub
-    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    local.get $l1
+    i64.add
+    global.set $__wasm_harden_fuel
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
     if $I3
+      unreachable
+    end)
+  (func $f2 (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i32) (local $l2 i64) (local $l3 i32)
+    block $B0 (result i32)
+      local.get $l2
+      i64.const 5
+      i64.sub
+      local.set $l2
+      local.get $l2
+      i64.const 15
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l2
+        i64.add
+        local.tee $l2
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l2
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l2
+        i64.const 65551
+        i64.sub
+        i64.const 0
+        local.get $l2
+        i64.const 65551
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l2
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l2
+      end
+      local.get $p0
+      local.tee $l1
+      local.get $l1
+      i32.mul
+    end
+    global.get $__wasm_harden_fuel
+    local.get $l2
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
+  (func $direct (type $t0) (param $p0 i32) (result i32)
+    (local $l1 i64) (local $l2 i32)
+    global.get $__wasm_harden_depth
+    i32.const 152
+    i32.add
+    local.tee $l2
+    i32.const 262144
+    i32.gt_u
+    if $I0
+      local.get $l2
+      global.set $__wasm_harden_depth
+      unreachable
+    end
+    block $B1 (result i32)
+      local.get $l1
+      i64.const 3
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 15
+      i64.lt_s
+      if $I2
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I3
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65551
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65551
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      local.get $p0
+      global.get $__wasm_harden_fuel
+      local.get $l1
+      i64.add
+      global.set $__wasm_harden_fuel
+      local.get $l2
+      global.set $__wasm_harden_depth
+      call $f1
+      i64.const 0
+      call $f7
+      local.set $l1
+      global.get $__wasm_harden_fuel
+      local.get $l1
+      i64.add
+      global.set $__wasm_harden_fuel
+      local.get $l2
+      global.set $__wasm_harden_depth
+      call $f1
+      i64.const 0
+      call $f7
+      local.set $l1
+    end
+    local.get $l2
+    i32.const 152
+    i32.sub
+    global.set $__wasm_harden_depth
+    global.get $__wasm_harden_fuel
+    local.get $l1
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
       unreachable
     end)
   (func $host (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
+    (local $l1 i64) (local $l2 i32)
     global.get $__wasm_harden_depth
     i32.const 152
     i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
+    local.tee $l2
     i32.const 262144
     i32.gt_u
     if $I0
+      local.get $l2
+      global.set $__wasm_harden_depth
       unreachable
     end
     block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
       local.get $l1
       i64.const 3
       i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
+      local.set $l1
       local.get $l1
-      i64.const 0
+      i64.const 15
       i64.lt_s
       if $I2
-        unreachable
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I3
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65551
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65551
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
       end
       local.get $p0
+      global.get $__wasm_harden_fuel
+      local.get $l1
+      i64.add
+      global.set $__wasm_harden_fuel
+      local.get $l2
+      global.set $__wasm_harden_depth
       call $env.twice
-      global.get $__wasm_harden_fuel
+      i64.const 0
+      call $f7
       local.set $l1
-      call $f1
       global.get $__wasm_harden_fuel
+      local.get $l1
+      i64.add
+      global.set $__wasm_harden_fuel
+      local.get $l2
+      global.set $__wasm_harden_depth
+      call $f1
+      i64.const 0
+      call $f7
       local.set $l1
     end
-    global.get $__wasm_harden_depth
+    local.get $l2
     i32.const 152
     i32.sub
     global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
+    local.get $l1
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I3
+    if $I4
       unreachable
     end)
   (func $indirect (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
-    (local $l2 i64)
+    (local $l2 i64) (local $l3 i32)
     global.get $__wasm_harden_depth
     i32.const 176
     i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
+    local.tee $l3
     i32.const 262144
     i32.gt_u
     if $I0
+      local.get $l3
+      global.set $__wasm_harden_depth
       unreachable
     end
     block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l2
       local.get $l2
       i64.const 3
       i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
+      local.set $l2
       local.get $l2
-      i64.const 0
+      i64.const 15
       i64.lt_s
       if $I2
-        unreachable
+        global.get $__wasm_harden_fuel
+        local.get $l2
+        i64.add
+        local.tee $l2
+        i64.const 0
+        i64.lt_s
+        if $I3
+          local.get $l2
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l2
+        i64.const 65551
+        i64.sub
+        i64.const 0
+        local.get $l2
+        i64.const 65551
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l2
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l2
       end
       local.get $p1
       local.get $p0
-      call_indirect $T0 (type $t0)
       global.get $__wasm_harden_fuel
+      local.get $l2
+      i64.add
+      global.set $__wasm_harden_fuel
+      local.get $l3
+      global.set $__wasm_harden_depth
+      call_indirect $T0 (type $t0)
+      i64.const 0
+      call $f7
       local.set $l2
     end
-    global.get $__wasm_harden_depth
+    local.get $l3
     i32.const 176
     i32.sub
     global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
+    local.get $l2
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I3
+    if $I4
       unreachable
     end)
   (func $count (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32) (local $l2 i64)
+    (local $l1 i32) (local $l2 i64) (local $l3 i32)
     global.get $__wasm_harden_depth
     i32.const 176
     i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
+    local.tee $l3
     i32.const 262144
     i32.gt_u
     if $I0
+      local.get $l3
+      global.set $__wasm_harden_depth
       unreachable
     end
     block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l2
       local.get $l2
       i64.const 3
       i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
+      local.set $l2
       local.get $l2
-      i64.const 0
+      i64.const 15
       i64.lt_s
       if $I2
-        unreachable
+        global.get $__wasm_harden_fuel
+        local.get $l2
+        i64.add
+        local.tee $l2
+        i64.const 0
+        i64.lt_s
+        if $I3
+          local.get $l2
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l2
+        i64.const 65551
+        i64.sub
+        i64.const 0
+        local.get $l2
+        i64.const 65551
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l2
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l2
       end
-      block $B3
-        loop $L4
+      block $B4
+        loop $L5
           local.get $l2
           i64.const 3
           i64.sub
-          local.tee $l2
-          global.set $__wasm_harden_fuel
+          local.set $l2
           local.get $l2
-          i64.const 0
+          i64.const 15
           i64.lt_s
-          if $I5
-            unreachable
+          if $I6
+            global.get $__wasm_harden_fuel
+            local.get $l2
+            i64.add
+            local.tee $l2
+            i64.const 0
+            i64.lt_s
+            if $I7
+              local.get $l2
+              global.set $__wasm_harden_fuel
+              unreachable
+            end
+            local.get $l2
+            i64.const 65551
+            i64.sub
+            i64.const 0
+            local.get $l2
+            i64.const 65551
+            i64.gt_s
+            select
+            global.set $__wasm_harden_fuel
+            local.get $l2
+            global.get $__wasm_harden_fuel
+            i64.sub
+            local.set $l2
           end
           local.get $p0
           i32.eqz
-          br_if $B3
+          br_if $B4
           local.get $l2
           i64.const 8
           i64.sub
-          local.tee $l2
-          global.set $__wasm_harden_fuel
+          local.set $l2
           local.get $l1
-          call $f1
           global.get $__wasm_harden_fuel
+          local.get $l2
+          i64.add
+          global.set $__wasm_harden_fuel
+          local.get $l3
+          global.set $__wasm_harden_depth
+          call $f1
+          i64.const 0
+          call $f7
           local.set $l2
           local.set $l1
           local.get $p0
           i32.const 1
           i32.sub
           local.set $p0
-          br $L4
+          br $L5
         end
       end
       local.get $l2
       i64.const 1
       i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
+      local.set $l2
       local.get $l1
     end
-    global.get $__wasm_harden_depth
+    local.get $l3
     i32.const 176
     i32.sub
     global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
+    local.get $l2
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I6
+    if $I8
       unreachable
     end)
+  (func $f7 (type $t2) (param $p0 i64) (result i64)
+    (local $l1 i64) (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.get $p0
+    i64.add
+    local.tee $l1
+    i64.const 0
+    i64.lt_s
+    if $I0
+      local.get $l1
+      global.set $__wasm_harden_fuel
+      unreachable
+    end
+    local.get $l1
+    i64.const 65551
+    i64.sub
+    local.tee $l2
+    i64.const 0
+    local.get $l2
+    i64.const 0
+    i64.gt_s
+    select
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    local.get $l2
+    i64.sub)
   (table $T0 2 100000 funcref)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))

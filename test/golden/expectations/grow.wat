@@ -3,105 +3,305 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (result i32)))
+  (type $t2 (func (param i64) (result i64)))
   (func $grow (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
+    (local $l1 i64) (local $l2 i32)
+    block $B0 (result i32)
+      local.get $l1
+      i64.const 2
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 3
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65539
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65539
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      local.get $p0
+      global.set $g2
+      local.get $l1
+      global.get $g2
+      i64.extend_i32_u
+      i64.const 64
+      i64.mul
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 3
+      i64.lt_s
+      if $I3
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I4
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65539
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65539
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      global.get $g2
+      memory.grow
+    end
     global.get $__wasm_harden_fuel
-    local.set $l1
     local.get $l1
-    i64.const 2
-    i64.sub
-    local.tee $l1
+    i64.add
     global.set $__wasm_harden_fuel
-    local.get $l1
+    global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I0
+    if $I5
       unreachable
-    end
-    local.get $p0
-    global.set $g2
-    local.get $l1
-    global.get $g2
-    i64.extend_i32_u
-    i64.const 64
-    i64.mul
-    i64.sub
-    local.tee $l1
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    i64.const 0
-    i64.lt_s
-    if $I1
-      unreachable
-    end
-    global.get $g2
-    memory.grow)
+    end)
   (func $size (type $t1) (result i32)
-    (local $l0 i64)
+    (local $l0 i64) (local $l1 i32)
+    block $B0 (result i32)
+      local.get $l0
+      i64.const 1
+      i64.sub
+      local.set $l0
+      local.get $l0
+      i64.const 3
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l0
+        i64.add
+        local.tee $l0
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l0
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l0
+        i64.const 65539
+        i64.sub
+        i64.const 0
+        local.get $l0
+        i64.const 65539
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l0
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l0
+      end
+      memory.size
+    end
     global.get $__wasm_harden_fuel
-    local.set $l0
     local.get $l0
-    i64.const 1
-    i64.sub
-    local.tee $l0
+    i64.add
     global.set $__wasm_harden_fuel
-    local.get $l0
+    global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I0
+    if $I3
       unreachable
-    end
-    memory.size)
+    end)
   (func $tgrow (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
+    (local $l1 i64) (local $l2 i32)
+    block $B0 (result i32)
+      local.get $l1
+      i64.const 3
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 3
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65539
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65539
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      ref.null func
+      local.get $p0
+      global.set $g2
+      local.get $l1
+      global.get $g2
+      i64.extend_i32_u
+      i64.const 1
+      i64.mul
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 3
+      i64.lt_s
+      if $I3
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I4
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65539
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65539
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      global.get $g2
+      table.grow $T0
+    end
     global.get $__wasm_harden_fuel
-    local.set $l1
     local.get $l1
-    i64.const 3
-    i64.sub
-    local.tee $l1
+    i64.add
     global.set $__wasm_harden_fuel
-    local.get $l1
+    global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I0
+    if $I5
       unreachable
-    end
-    ref.null func
-    local.get $p0
-    global.set $g2
-    local.get $l1
-    global.get $g2
-    i64.extend_i32_u
-    i64.const 1
-    i64.mul
-    i64.sub
-    local.tee $l1
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    i64.const 0
-    i64.lt_s
-    if $I1
-      unreachable
-    end
-    global.get $g2
-    table.grow $T0)
+    end)
   (func $tsize (type $t1) (result i32)
-    (local $l0 i64)
+    (local $l0 i64) (local $l1 i32)
+    block $B0 (result i32)
+      local.get $l0
+      i64.const 1
+      i64.sub
+      local.set $l0
+      local.get $l0
+      i64.const 3
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l0
+        i64.add
+        local.tee $l0
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l0
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l0
+        i64.const 65539
+        i64.sub
+        i64.const 0
+        local.get $l0
+        i64.const 65539
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l0
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l0
+      end
+      table.size $T0
+    end
     global.get $__wasm_harden_fuel
-    local.set $l0
     local.get $l0
-    i64.const 1
-    i64.sub
-    local.tee $l0
+    i64.add
     global.set $__wasm_harden_fuel
-    local.get $l0
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
+  (func $f4 (type $t2) (param $p0 i64) (result i64)
+    (local $l1 i64) (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.get $p0
+    i64.add
+    local.tee $l1
     i64.const 0
     i64.lt_s
     if $I0
+      local.get $l1
+      global.set $__wasm_harden_fuel
       unreachable
     end
-    table.size $T0)
+    local.get $l1
+    i64.const 65539
+    i64.sub
+    local.tee $l2
+    i64.const 0
+    local.get $l2
+    i64.const 0
+    i64.gt_s
+    select
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    local.get $l2
+    i64.sub)
   (table $T0 1 5 funcref)
   (memory $mem 1 3)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))

@@ -3,102 +3,247 @@
 (module
   (type $t0 (func (param i32 i32) (result i32 i32)))
   (type $t1 (func (param i32) (result i32 i32)))
+  (type $t2 (func (param i64) (result i64)))
+  (type $t3 (func (result i32 i32)))
   (func $swap (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
-    (local $l2 i64)
+    (local $l2 i64) (local $l3 i32)
+    block $B0 (result i32 i32)
+      local.get $l2
+      i64.const 2
+      i64.sub
+      local.set $l2
+      local.get $l2
+      i64.const 16
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l2
+        i64.add
+        local.tee $l2
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l2
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l2
+        i64.const 65552
+        i64.sub
+        i64.const 0
+        local.get $l2
+        i64.const 65552
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l2
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l2
+      end
+      local.get $p1
+      local.get $p0
+    end
     global.get $__wasm_harden_fuel
-    local.set $l2
     local.get $l2
-    i64.const 2
-    i64.sub
-    local.tee $l2
+    i64.add
     global.set $__wasm_harden_fuel
-    local.get $l2
+    global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I0
+    if $I3
       unreachable
-    end
-    local.get $p1
-    local.get $p0)
+    end)
   (func $divmod (type $t0) (param $p0 i32) (param $p1 i32) (result i32 i32)
-    (local $l2 i64)
-    global.get $__wasm_harden_fuel
-    local.set $l2
-    local.get $l2
-    i64.const 3
-    i64.sub
-    local.tee $l2
-    global.set $__wasm_harden_fuel
-    local.get $l2
-    i64.const 0
-    i64.lt_s
-    if $I0
-      unreachable
-    end
-    local.get $p1
-    i32.eqz
-    if $I1
+    (local $l2 i64) (local $l3 i32)
+    block $B0 (result i32 i32)
       local.get $l2
       i64.const 3
       i64.sub
-      local.tee $l2
-      global.set $__wasm_harden_fuel
-      i32.const 0
-      i32.const 0
-      return
+      local.set $l2
+      local.get $l2
+      i64.const 16
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l2
+        i64.add
+        local.tee $l2
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l2
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l2
+        i64.const 65552
+        i64.sub
+        i64.const 0
+        local.get $l2
+        i64.const 65552
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l2
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l2
+      end
+      local.get $p1
+      i32.eqz
+      if $I3
+        local.get $l2
+        i64.const 3
+        i64.sub
+        local.set $l2
+        i32.const 0
+        i32.const 0
+        br $B0
+      end
+      local.get $l2
+      i64.const 6
+      i64.sub
+      local.set $l2
+      local.get $p0
+      local.get $p1
+      i32.div_u
+      local.get $p0
+      local.get $p1
+      i32.rem_u
     end
-    local.get $l2
-    i64.const 6
-    i64.sub
-    local.tee $l2
-    global.set $__wasm_harden_fuel
-    local.get $p0
-    local.get $p1
-    i32.div_u
-    local.get $p0
-    local.get $p1
-    i32.rem_u)
-  (func $fibpair (type $t1) (param $p0 i32) (result i32 i32)
-    (local $l1 i32) (local $l2 i32) (local $l3 i64)
     global.get $__wasm_harden_fuel
-    local.set $l3
-    local.get $l3
-    i64.const 5
-    i64.sub
-    local.tee $l3
+    local.get $l2
+    i64.add
     global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I4
+      unreachable
+    end)
+  (func $fibpair (type $t1) (param $p0 i32) (result i32 i32)
+    (local $l1 i32) (local $l2 i32) (local $l3 i64) (local $l4 i32)
+    block $B0 (result i32 i32)
+      local.get $l3
+      i64.const 5
+      i64.sub
+      local.set $l3
+      local.get $l3
+      i64.const 16
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l3
+        i64.add
+        local.tee $l3
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l3
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l3
+        i64.const 65552
+        i64.sub
+        i64.const 0
+        local.get $l3
+        i64.const 65552
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l3
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l3
+      end
+      i32.const 0
+      i32.const 1
+      loop $L3 (param i32 i32) (result i32 i32)
+        local.get $l3
+        i64.const 11
+        i64.sub
+        local.set $l3
+        local.get $l3
+        i64.const 16
+        i64.lt_s
+        if $I4
+          global.get $__wasm_harden_fuel
+          local.get $l3
+          i64.add
+          local.tee $l3
+          i64.const 0
+          i64.lt_s
+          if $I5
+            local.get $l3
+            global.set $__wasm_harden_fuel
+            unreachable
+          end
+          local.get $l3
+          i64.const 65552
+          i64.sub
+          i64.const 0
+          local.get $l3
+          i64.const 65552
+          i64.gt_s
+          select
+          global.set $__wasm_harden_fuel
+          local.get $l3
+          global.get $__wasm_harden_fuel
+          i64.sub
+          local.set $l3
+        end
+        local.set $l2
+        local.set $l1
+        local.get $l2
+        local.get $l1
+        local.get $l2
+        i32.add
+        local.get $p0
+        i32.const 1
+        i32.sub
+        local.tee $p0
+        br_if $L3
+      end
+    end
+    global.get $__wasm_harden_fuel
     local.get $l3
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I6
+      unreachable
+    end)
+  (func $f3 (type $t2) (param $p0 i64) (result i64)
+    (local $l1 i64) (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.get $p0
+    i64.add
+    local.tee $l1
     i64.const 0
     i64.lt_s
     if $I0
+      local.get $l1
+      global.set $__wasm_harden_fuel
       unreachable
     end
-    i32.const 0
-    i32.const 1
-    loop $L1 (param i32 i32) (result i32 i32)
-      local.get $l3
-      i64.const 11
-      i64.sub
-      local.tee $l3
-      global.set $__wasm_harden_fuel
-      local.get $l3
-      i64.const 0
-      i64.lt_s
-      if $I2
-        unreachable
-      end
-      local.set $l2
-      local.set $l1
-      local.get $l2
-      local.get $l1
-      local.get $l2
-      i32.add
-      local.get $p0
-      i32.const 1
-      i32.sub
-      local.tee $p0
-      br_if $L1
-    end)
+    local.get $l1
+    i64.const 65552
+    i64.sub
+    local.tee $l2
+    i64.const 0
+    local.get $l2
+    i64.const 0
+    i64.gt_s
+    select
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    local.get $l2
+    i64.sub)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))

@@ -2,96 +2,196 @@
 ;; Generated: BLESS=1 npx vitest run test/golden
 (module
   (type $t0 (func (param i32 i32) (result i32)))
+  (type $t1 (func (param i64) (result i64)))
   (func $grid (type $t0) (param $p0 i32) (param $p1 i32) (result i32)
-    (local $l2 i32) (local $l3 i32) (local $l4 i32) (local $l5 i64)
-    global.get $__wasm_harden_fuel
-    local.set $l5
-    local.get $l5
-    i64.const 5
-    i64.sub
-    local.tee $l5
-    global.set $__wasm_harden_fuel
-    local.get $l5
-    i64.const 0
-    i64.lt_s
-    if $I0
-      unreachable
-    end
-    block $B1
-      loop $L2
+    (local $l2 i32) (local $l3 i32) (local $l4 i32) (local $l5 i64) (local $l6 i32)
+    block $B0 (result i32)
+      local.get $l5
+      i64.const 5
+      i64.sub
+      local.set $l5
+      local.get $l5
+      i64.const 32
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
         local.get $l5
-        i64.const 4
-        i64.sub
+        i64.add
         local.tee $l5
-        global.set $__wasm_harden_fuel
-        local.get $l5
         i64.const 0
         i64.lt_s
-        if $I3
+        if $I2
+          local.get $l5
+          global.set $__wasm_harden_fuel
           unreachable
         end
-        local.get $l2
-        local.get $p0
-        i32.ge_u
-        br_if $B1
         local.get $l5
-        i64.const 4
+        i64.const 65568
         i64.sub
-        local.tee $l5
+        i64.const 0
+        local.get $l5
+        i64.const 65568
+        i64.gt_s
+        select
         global.set $__wasm_harden_fuel
-        i32.const 0
-        local.set $l3
-        block $B4
-          loop $L5
+        local.get $l5
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l5
+      end
+      block $B3
+        loop $L4
+          local.get $l5
+          i64.const 4
+          i64.sub
+          local.set $l5
+          local.get $l5
+          i64.const 32
+          i64.lt_s
+          if $I5
+            global.get $__wasm_harden_fuel
             local.get $l5
-            i64.const 4
-            i64.sub
+            i64.add
             local.tee $l5
-            global.set $__wasm_harden_fuel
-            local.get $l5
             i64.const 0
             i64.lt_s
             if $I6
+              local.get $l5
+              global.set $__wasm_harden_fuel
               unreachable
             end
-            local.get $l3
-            local.get $p1
-            i32.ge_u
-            br_if $B4
             local.get $l5
-            i64.const 9
+            i64.const 65568
             i64.sub
-            local.tee $l5
+            i64.const 0
+            local.get $l5
+            i64.const 65568
+            i64.gt_s
+            select
             global.set $__wasm_harden_fuel
-            local.get $l4
-            i32.const 1
-            i32.add
-            local.set $l4
-            local.get $l3
-            i32.const 1
-            i32.add
-            local.set $l3
-            br $L5
+            local.get $l5
+            global.get $__wasm_harden_fuel
+            i64.sub
+            local.set $l5
           end
+          local.get $l2
+          local.get $p0
+          i32.ge_u
+          br_if $B3
+          local.get $l5
+          i64.const 4
+          i64.sub
+          local.set $l5
+          i32.const 0
+          local.set $l3
+          block $B7
+            loop $L8
+              local.get $l5
+              i64.const 4
+              i64.sub
+              local.set $l5
+              local.get $l5
+              i64.const 32
+              i64.lt_s
+              if $I9
+                global.get $__wasm_harden_fuel
+                local.get $l5
+                i64.add
+                local.tee $l5
+                i64.const 0
+                i64.lt_s
+                if $I10
+                  local.get $l5
+                  global.set $__wasm_harden_fuel
+                  unreachable
+                end
+                local.get $l5
+                i64.const 65568
+                i64.sub
+                i64.const 0
+                local.get $l5
+                i64.const 65568
+                i64.gt_s
+                select
+                global.set $__wasm_harden_fuel
+                local.get $l5
+                global.get $__wasm_harden_fuel
+                i64.sub
+                local.set $l5
+              end
+              local.get $l3
+              local.get $p1
+              i32.ge_u
+              br_if $B7
+              local.get $l5
+              i64.const 9
+              i64.sub
+              local.set $l5
+              local.get $l4
+              i32.const 1
+              i32.add
+              local.set $l4
+              local.get $l3
+              i32.const 1
+              i32.add
+              local.set $l3
+              br $L8
+            end
+          end
+          local.get $l5
+          i64.const 5
+          i64.sub
+          local.set $l5
+          local.get $l2
+          i32.const 1
+          i32.add
+          local.set $l2
+          br $L4
         end
-        local.get $l5
-        i64.const 5
-        i64.sub
-        local.tee $l5
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        i32.const 1
-        i32.add
-        local.set $l2
-        br $L2
       end
+      local.get $l5
+      i64.const 1
+      i64.sub
+      local.set $l5
+      local.get $l4
     end
+    global.get $__wasm_harden_fuel
     local.get $l5
-    i64.const 1
-    i64.sub
-    local.tee $l5
+    i64.add
     global.set $__wasm_harden_fuel
-    local.get $l4)
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I11
+      unreachable
+    end)
+  (func $f1 (type $t1) (param $p0 i64) (result i64)
+    (local $l1 i64) (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.get $p0
+    i64.add
+    local.tee $l1
+    i64.const 0
+    i64.lt_s
+    if $I0
+      local.get $l1
+      global.set $__wasm_harden_fuel
+      unreachable
+    end
+    local.get $l1
+    i64.const 65568
+    i64.sub
+    local.tee $l2
+    i64.const 0
+    local.get $l2
+    i64.const 0
+    i64.gt_s
+    select
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    local.get $l2
+    i64.sub)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))

@@ -2,92 +2,181 @@
 ;; Generated: BLESS=1 npx vitest run test/golden
 (module
   (type $t0 (func (param i32) (result i32)))
+  (type $t1 (func (param i64) (result i64)))
   (func $sum (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
+    (local $l1 i64) (local $l2 i32)
     global.get $__wasm_harden_depth
     i32.const 168
     i32.add
-    global.set $__wasm_harden_depth
-    global.get $__wasm_harden_depth
+    local.tee $l2
     i32.const 262144
     i32.gt_u
     if $I0
+      local.get $l2
+      global.set $__wasm_harden_depth
       unreachable
     end
     block $B1 (result i32)
-      global.get $__wasm_harden_fuel
-      local.set $l1
       local.get $l1
       i64.const 3
       i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
+      local.set $l1
       local.get $l1
-      i64.const 0
+      i64.const 11
       i64.lt_s
       if $I2
-        unreachable
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I3
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65547
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65547
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
       end
       local.get $p0
       i32.eqz
-      if $I3
+      if $I4
         local.get $l1
         i64.const 2
         i64.sub
-        local.tee $l1
-        global.set $__wasm_harden_fuel
+        local.set $l1
         i32.const 0
         br $B1
       end
       local.get $l1
       i64.const 6
       i64.sub
-      local.tee $l1
-      global.set $__wasm_harden_fuel
+      local.set $l1
       local.get $p0
       local.get $p0
       i32.const 1
       i32.sub
-      call $sum
       global.get $__wasm_harden_fuel
+      local.get $l1
+      i64.add
+      global.set $__wasm_harden_fuel
+      local.get $l2
+      global.set $__wasm_harden_depth
+      call $sum
+      i64.const 0
+      call $f2
       local.set $l1
       i32.add
     end
-    global.get $__wasm_harden_depth
+    local.get $l2
     i32.const 168
     i32.sub
     global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
+    local.get $l1
+    i64.add
+    global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I5
       unreachable
     end)
   (func $early (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64)
+    (local $l1 i64) (local $l2 i32)
+    block $B0 (result i32)
+      local.get $l1
+      i64.const 3
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 11
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65547
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65547
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      i32.const 7
+      local.get $p0
+      br_if $B0
+      local.get $l1
+      i64.const 2
+      i64.sub
+      local.set $l1
+      drop
+      i32.const 8
+    end
     global.get $__wasm_harden_fuel
-    local.set $l1
     local.get $l1
-    i64.const 3
-    i64.sub
-    local.tee $l1
+    i64.add
     global.set $__wasm_harden_fuel
-    local.get $l1
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I3
+      unreachable
+    end)
+  (func $f2 (type $t1) (param $p0 i64) (result i64)
+    (local $l1 i64) (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.get $p0
+    i64.add
+    local.tee $l1
     i64.const 0
     i64.lt_s
     if $I0
+      local.get $l1
+      global.set $__wasm_harden_fuel
       unreachable
     end
-    i32.const 7
-    local.get $p0
-    br_if 0 (;@0;)
     local.get $l1
-    i64.const 2
+    i64.const 65547
     i64.sub
-    local.tee $l1
+    local.tee $l2
+    i64.const 0
+    local.get $l2
+    i64.const 0
+    i64.gt_s
+    select
+    local.tee $l2
     global.set $__wasm_harden_fuel
-    drop
-    i32.const 8)
+    local.get $l1
+    local.get $l2
+    i64.sub)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))

@@ -2,55 +2,136 @@
 ;; Generated: BLESS=1 npx vitest run test/golden
 (module
   (type $t0 (func))
+  (type $t1 (func (param i64) (result i64)))
   (import "env" "n" (global $env.n i32))
   (func $f0 (type $t0)
-    (local $l0 i32) (local $l1 i64)
+    (local $l0 i32) (local $l1 i64) (local $l2 i32)
+    block $B0
+      local.get $l1
+      i64.const 3
+      i64.sub
+      local.set $l1
+      local.get $l1
+      i64.const 16
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65552
+        i64.sub
+        i64.const 0
+        local.get $l1
+        i64.const 65552
+        i64.gt_s
+        select
+        global.set $__wasm_harden_fuel
+        local.get $l1
+        global.get $__wasm_harden_fuel
+        i64.sub
+        local.set $l1
+      end
+      block $B3
+        loop $L4
+          local.get $l1
+          i64.const 4
+          i64.sub
+          local.set $l1
+          local.get $l1
+          i64.const 16
+          i64.lt_s
+          if $I5
+            global.get $__wasm_harden_fuel
+            local.get $l1
+            i64.add
+            local.tee $l1
+            i64.const 0
+            i64.lt_s
+            if $I6
+              local.get $l1
+              global.set $__wasm_harden_fuel
+              unreachable
+            end
+            local.get $l1
+            i64.const 65552
+            i64.sub
+            i64.const 0
+            local.get $l1
+            i64.const 65552
+            i64.gt_s
+            select
+            global.set $__wasm_harden_fuel
+            local.get $l1
+            global.get $__wasm_harden_fuel
+            i64.sub
+            local.set $l1
+          end
+          local.get $l0
+          global.get $env.n
+          i32.ge_s
+          br_if $B3
+          local.get $l1
+          i64.const 9
+          i64.sub
+          local.set $l1
+          global.get $sum
+          local.get $l0
+          i32.add
+          global.set $sum
+          local.get $l0
+          i32.const 1
+          i32.add
+          local.set $l0
+          br $L4
+        end
+      end
+    end
     global.get $__wasm_harden_fuel
-    local.set $l1
     local.get $l1
-    i64.const 3
-    i64.sub
-    local.tee $l1
+    i64.add
     global.set $__wasm_harden_fuel
-    local.get $l1
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I7
+      unreachable
+    end)
+  (func $f1 (type $t1) (param $p0 i64) (result i64)
+    (local $l1 i64) (local $l2 i64)
+    global.get $__wasm_harden_fuel
+    local.get $p0
+    i64.add
+    local.tee $l1
     i64.const 0
     i64.lt_s
     if $I0
+      local.get $l1
+      global.set $__wasm_harden_fuel
       unreachable
     end
-    block $B1
-      loop $L2
-        local.get $l1
-        i64.const 4
-        i64.sub
-        local.tee $l1
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        i64.const 0
-        i64.lt_s
-        if $I3
-          unreachable
-        end
-        local.get $l0
-        global.get $env.n
-        i32.ge_s
-        br_if $B1
-        local.get $l1
-        i64.const 9
-        i64.sub
-        local.tee $l1
-        global.set $__wasm_harden_fuel
-        global.get $sum
-        local.get $l0
-        i32.add
-        global.set $sum
-        local.get $l0
-        i32.const 1
-        i32.add
-        local.set $l0
-        br $L2
-      end
-    end)
+    local.get $l1
+    i64.const 65552
+    i64.sub
+    local.tee $l2
+    i64.const 0
+    local.get $l2
+    i64.const 0
+    i64.gt_s
+    select
+    local.tee $l2
+    global.set $__wasm_harden_fuel
+    local.get $l1
+    local.get $l2
+    i64.sub)
   (global $sum (mut i32) (i32.const 0))
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
