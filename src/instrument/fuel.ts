@@ -136,9 +136,10 @@ class Charger {
     w.byte(0x20).u32(s).byte(0x42).s64(margin).byte(0x53).byte(0x04).byte(0x40); // if ($s < margin)
     w.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x22).u32(s); //   $s = $fuel + $s
     w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x20).u32(s).byte(0x24).u32(f).byte(0x00).byte(0x0b); //   if ($s < 0) { $fuel = $s; unreachable }
-    w.byte(0x20).u32(s).byte(0x42).s64(chunk).byte(0x7d).byte(0x42).byte(0x00); //   $fuel = $s > chunk ? $s - chunk : 0
-    w.byte(0x20).u32(s).byte(0x42).s64(chunk).byte(0x55).byte(0x1b).byte(0x24).u32(f);
-    w.byte(0x20).u32(s).byte(0x23).u32(f).byte(0x7d).byte(0x21).u32(s); //   $s -= $fuel
+    // the new slack: chunk, or all of the fuel when less is left; `$fuel` = fuel left - new slack (no reload)
+    w.byte(0x20).u32(s); //   the fuel left
+    w.byte(0x42).s64(chunk).byte(0x20).u32(s).byte(0x20).u32(s).byte(0x42).s64(chunk).byte(0x55).byte(0x1b); //   min(it, chunk)
+    w.byte(0x22).u32(s).byte(0x7d).byte(0x24).u32(f); //   $s = that; $fuel = fuel left - $s
     w.byte(0x0b);
   }
 

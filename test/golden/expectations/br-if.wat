@@ -28,17 +28,14 @@
         end
         local.get $l1
         i64.const 65553
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65553
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       block $B3
         block $B4
@@ -110,17 +107,14 @@
         end
         local.get $l2
         i64.const 65553
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65553
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       block $B3 (result i32)
         local.get $p0

@@ -29,17 +29,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       local.get $p1
@@ -69,17 +66,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       global.get $g2
       memory.fill
@@ -118,17 +112,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       local.get $p1
@@ -158,17 +149,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       global.get $g2
       memory.copy
@@ -207,17 +195,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       local.get $p1
@@ -247,17 +232,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       global.get $g2
       memory.init $d0
@@ -296,17 +278,14 @@
         end
         local.get $l0
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
       data.drop $d0
     end
@@ -344,17 +323,14 @@
         end
         local.get $l1
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       i32.load8_u

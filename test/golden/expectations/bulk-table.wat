@@ -31,17 +31,14 @@
         end
         local.get $l0
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
       i32.const 1
     end
@@ -79,17 +76,14 @@
         end
         local.get $l0
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
       i32.const 2
     end
@@ -127,17 +121,14 @@
         end
         local.get $l0
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
       i32.const 3
     end
@@ -175,17 +166,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       local.get $p1
@@ -215,17 +203,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       global.get $g2
       table.init $T0 $e0
@@ -264,17 +249,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       local.get $p1
@@ -304,17 +286,14 @@
         end
         local.get $l3
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       global.get $g2
       table.copy $T0 $T0
@@ -353,17 +332,14 @@
         end
         local.get $l2
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       ref.null func
@@ -393,17 +369,14 @@
         end
         local.get $l2
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       global.get $g2
       table.fill $T0
@@ -442,17 +415,14 @@
         end
         local.get $l0
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
       elem.drop $e0
     end
@@ -490,17 +460,14 @@
         end
         local.get $l0
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
       table.size $T0
     end
@@ -538,17 +505,14 @@
         end
         local.get $l1
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       table.get $T0
@@ -599,17 +563,14 @@
         end
         local.get $l1
         i64.const 65540
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65540
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       global.get $__wasm_harden_fuel

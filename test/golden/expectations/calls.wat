@@ -29,17 +29,14 @@
         end
         local.get $l1
         i64.const 65551
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65551
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       i32.const 1
@@ -79,17 +76,14 @@
         end
         local.get $l2
         i64.const 65551
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65551
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       local.tee $l1
@@ -141,17 +135,14 @@
         end
         local.get $l1
         i64.const 65551
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65551
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       global.get $__wasm_harden_fuel
@@ -224,17 +215,14 @@
         end
         local.get $l1
         i64.const 65551
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65551
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       global.get $__wasm_harden_fuel
@@ -307,17 +295,14 @@
         end
         local.get $l2
         i64.const 65551
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65551
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       local.get $p1
       local.get $p0
@@ -381,17 +366,14 @@
         end
         local.get $l2
         i64.const 65551
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65551
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       block $B4
         loop $L5
@@ -416,17 +398,14 @@
             end
             local.get $l2
             i64.const 65551
-            i64.sub
-            i64.const 0
+            local.get $l2
             local.get $l2
             i64.const 65551
             i64.gt_s
             select
-            global.set $__wasm_harden_fuel
-            local.get $l2
-            global.get $__wasm_harden_fuel
+            local.tee $l2
             i64.sub
-            local.set $l2
+            global.set $__wasm_harden_fuel
           end
           local.get $p0
           i32.eqz

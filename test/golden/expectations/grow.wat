@@ -28,17 +28,14 @@
         end
         local.get $l1
         i64.const 65539
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65539
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       global.set $g2
@@ -66,17 +63,14 @@
         end
         local.get $l1
         i64.const 65539
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65539
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       global.get $g2
       memory.grow
@@ -115,17 +109,14 @@
         end
         local.get $l0
         i64.const 65539
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65539
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
       memory.size
     end
@@ -163,17 +154,14 @@
         end
         local.get $l1
         i64.const 65539
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65539
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       ref.null func
       local.get $p0
@@ -202,17 +190,14 @@
         end
         local.get $l1
         i64.const 65539
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65539
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       global.get $g2
       table.grow $T0
@@ -251,17 +236,14 @@
         end
         local.get $l0
         i64.const 65539
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65539
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
       table.size $T0
     end

@@ -28,17 +28,14 @@
         end
         local.get $l1
         i64.const 65543
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65543
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       i32.const 1
@@ -78,17 +75,14 @@
         end
         local.get $l5
         i64.const 65543
-        i64.sub
-        i64.const 0
+        local.get $l5
         local.get $l5
         i64.const 65543
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l5
-        global.get $__wasm_harden_fuel
+        local.tee $l5
         i64.sub
-        local.set $l5
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       i32.const 1
@@ -124,17 +118,14 @@
         end
         local.get $l0
         i64.const 65543
-        i64.sub
-        i64.const 0
+        local.get $l0
         local.get $l0
         i64.const 65543
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l0
-        global.get $__wasm_harden_fuel
+        local.tee $l0
         i64.sub
-        local.set $l0
+        global.set $__wasm_harden_fuel
       end
     end
     global.get $__wasm_harden_fuel
@@ -171,17 +162,14 @@
         end
         local.get $l2
         i64.const 65543
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65543
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
     end
     global.get $__wasm_harden_fuel

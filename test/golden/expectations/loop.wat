@@ -27,17 +27,14 @@
         end
         local.get $l2
         i64.const 65552
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65552
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       block $B3
         local.get $p0
@@ -69,17 +66,14 @@
             end
             local.get $l2
             i64.const 65552
-            i64.sub
-            i64.const 0
+            local.get $l2
             local.get $l2
             i64.const 65552
             i64.gt_s
             select
-            global.set $__wasm_harden_fuel
-            local.get $l2
-            global.get $__wasm_harden_fuel
+            local.tee $l2
             i64.sub
-            local.set $l2
+            global.set $__wasm_harden_fuel
           end
           local.get $l1
           local.get $p0

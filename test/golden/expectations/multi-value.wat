@@ -29,17 +29,14 @@
         end
         local.get $l2
         i64.const 65552
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65552
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       local.get $p1
       local.get $p0
@@ -78,17 +75,14 @@
         end
         local.get $l2
         i64.const 65552
-        i64.sub
-        i64.const 0
+        local.get $l2
         local.get $l2
         i64.const 65552
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l2
-        global.get $__wasm_harden_fuel
+        local.tee $l2
         i64.sub
-        local.set $l2
+        global.set $__wasm_harden_fuel
       end
       local.get $p1
       i32.eqz
@@ -146,17 +140,14 @@
         end
         local.get $l3
         i64.const 65552
-        i64.sub
-        i64.const 0
+        local.get $l3
         local.get $l3
         i64.const 65552
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l3
-        global.get $__wasm_harden_fuel
+        local.tee $l3
         i64.sub
-        local.set $l3
+        global.set $__wasm_harden_fuel
       end
       i32.const 0
       i32.const 1
@@ -182,17 +173,14 @@
           end
           local.get $l3
           i64.const 65552
-          i64.sub
-          i64.const 0
+          local.get $l3
           local.get $l3
           i64.const 65552
           i64.gt_s
           select
-          global.set $__wasm_harden_fuel
-          local.get $l3
-          global.get $__wasm_harden_fuel
+          local.tee $l3
           i64.sub
-          local.set $l3
+          global.set $__wasm_harden_fuel
         end
         local.set $l2
         local.set $l1

@@ -27,17 +27,14 @@
         end
         local.get $l5
         i64.const 65568
-        i64.sub
-        i64.const 0
+        local.get $l5
         local.get $l5
         i64.const 65568
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l5
-        global.get $__wasm_harden_fuel
+        local.tee $l5
         i64.sub
-        local.set $l5
+        global.set $__wasm_harden_fuel
       end
       block $B3
         loop $L4
@@ -62,17 +59,14 @@
             end
             local.get $l5
             i64.const 65568
-            i64.sub
-            i64.const 0
+            local.get $l5
             local.get $l5
             i64.const 65568
             i64.gt_s
             select
-            global.set $__wasm_harden_fuel
-            local.get $l5
-            global.get $__wasm_harden_fuel
+            local.tee $l5
             i64.sub
-            local.set $l5
+            global.set $__wasm_harden_fuel
           end
           local.get $l2
           local.get $p0
@@ -107,17 +101,14 @@
                 end
                 local.get $l5
                 i64.const 65568
-                i64.sub
-                i64.const 0
+                local.get $l5
                 local.get $l5
                 i64.const 65568
                 i64.gt_s
                 select
-                global.set $__wasm_harden_fuel
-                local.get $l5
-                global.get $__wasm_harden_fuel
+                local.tee $l5
                 i64.sub
-                local.set $l5
+                global.set $__wasm_harden_fuel
               end
               local.get $l3
               local.get $p1

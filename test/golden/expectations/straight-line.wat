@@ -27,17 +27,14 @@
         end
         local.get $l1
         i64.const 65545
-        i64.sub
-        i64.const 0
+        local.get $l1
         local.get $l1
         i64.const 65545
         i64.gt_s
         select
-        global.set $__wasm_harden_fuel
-        local.get $l1
-        global.get $__wasm_harden_fuel
+        local.tee $l1
         i64.sub
-        local.set $l1
+        global.set $__wasm_harden_fuel
       end
       local.get $p0
       local.get $p0
