@@ -43,10 +43,8 @@ export class BodyEdits {
 
 /** Writes `bytes[start, end)` with `edits` applied to `out`. */
 export function applyEdits(bytes: Uint8Array, start: number, end: number, edits: BodyEdits, out: ByteWriter): void {
-  const list = edits.list
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.at - b.e.at || Number(a.e.remove > 0) - Number(b.e.remove > 0) || a.e.order - b.e.order || a.i - b.i)
-    .map((x) => x.e);
+  // Array.prototype.sort is stable: ties keep the order the edits were added in
+  const list = edits.list.slice().sort((a, b) => a.at - b.at || Number(a.remove > 0) - Number(b.remove > 0) || a.order - b.order);
   const shifts = edits.shifts;
   let k = 0;
   let pos = start;

@@ -33,9 +33,16 @@ export class ByteWriter {
     return this;
   }
 
-  /** copies `src[start, end)` */
+  /** copies `src[start, end)` (short ranges byte by byte: a subarray costs more than copying a few bytes) */
   range(src: Uint8Array, start: number, end: number): this {
-    return this.bytes(src.subarray(start, end));
+    const n = end - start;
+    if (n > 32) return this.bytes(src.subarray(start, end));
+    this.reserve(n);
+    const buf = this.buf;
+    let at = this.length;
+    for (let i = start; i < end; i++) buf[at++] = src[i]!;
+    this.length = at;
+    return this;
   }
 
   u32(value: number): this {

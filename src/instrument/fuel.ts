@@ -70,6 +70,28 @@ export interface FuelContext {
   shiftFrom: number | undefined;
   /** per function index: 1 when calls to it pass the slack and the depth as arguments (params convention) */
   takesParams: Uint8Array;
+  /** the module's margin: at least the most any of its functions charges between two tests (`fuelMargin`) */
+  margin: number;
+  /** snippets already made for this module (they repeat: same slack local, same cost), by `snippetKey` */
+  snippets: Map<number, Uint8Array>;
+}
+
+/**
+ * The module's margin: an upper bound on what any of its functions charges between two tests, which is at
+ * most its static cost. Without walking the bodies: every instruction takes at least one byte, so a body
+ * of n bytes costs at most n × the dearest instruction, plus its locals.
+ */
+export function fuelMargin(bodies: readonly FunctionBody[], costs: CostTable): number {
+  let dearest = 0;
+  for (const c of costs.instruction) dearest = Math.max(dearest, c);
+  let margin = 0;
+  for (const b of bodies) margin = Math.max(margin, (b.end - b.codeStart) * dearest + b.localCount * costs.local);
+  return margin;
+}
+
+/** A charge's snippet depends on the slack local, the cost and whether it tests (the margin is the module's). */
+function snippetKey(slackLocal: number, cost: number, checks: boolean): number {
+  return (slackLocal * 2 ** 32 + cost) * 2 + (checks ? 1 : 0);
 }
 
 export interface FuelPlan {
@@ -77,11 +99,8 @@ export interface FuelPlan {
   staticCost: number;
   /** whether the body calls anything (`call` or `call_indirect`): a body that does not is a leaf */
   hasCalls: boolean;
-  /**
-   * Adds the charges to the edits, given the module's margin (the greatest static cost of any of its
-   * functions: the most any function charges between two tests); returns the metering points.
-   */
-  emit(margin: number): number;
+  /** metering points (fixed charges plus variable charges) */
+  points: number;
 }
 
 /**
@@ -219,8 +238,8 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   const { costs } = ctx;
   const shiftFrom = ctx.shiftFrom ?? Number.MAX_SAFE_INTEGER;
   const r = new Reader(bytes, body.codeStart, body.end);
-  // the snippets depend on the margin (the function's static cost), known only at the end of the walk:
-  // record where they go, then make them
+  // record where the snippets go, then make them once the walk is done (the calls' depend on nothing the
+  // walk learns, but one loop over each list is simpler than interleaving them)
   const segments: number[] = []; // (offset, cost, checks) triples
   const variables: number[] = []; // (offset, unit) pairs
   const calls: number[] = []; // (call offset, next offset, callee takes params) triples
@@ -241,8 +260,18 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   const emit = (margin: number): number => {
     const charger = new Charger(ctx, margin);
     let points = 0;
+    const cache = ctx.snippets;
+    const direct = ctx.convention === Convention.Direct;
     for (let i = 0; i < segments.length; i += 3) {
-      const snippet = charger.charge(segments[i + 1]!, segments[i + 2] === 1);
+      const cost = segments[i + 1]!;
+      const checks = segments[i + 2] === 1;
+      // costs above 2^20 are not cached (the key must stay an exact integer)
+      const key = direct || cost >= 2 ** 20 ? -1 : snippetKey(ctx.slackLocal, cost, checks);
+      let snippet = key < 0 ? undefined : cache.get(key);
+      if (snippet === undefined) {
+        snippet = charger.charge(cost, checks);
+        if (key >= 0) cache.set(key, snippet);
+      }
       if (snippet.length > 0) {
         edits.insert(segments[i]!, snippet, FUEL_ORDER);
         points++;
@@ -297,7 +326,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
         case 0x0b: // end
           if (depth === 0) {
             flush(r.pos);
-            return { staticCost, hasCalls, emit };
+            return { staticCost, hasCalls, points: emit(ctx.margin) };
           }
           depth--;
           flush(r.pos);

@@ -31,7 +31,7 @@ import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
-import { fuelExit, planFuel, refuelBody, type FuelContext } from './fuel.js';
+import { fuelExit, fuelMargin, planFuel, refuelBody, type FuelContext } from './fuel.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
 import { Convention, FUEL_CHUNK, planConventions } from './calling-convention.js';
@@ -129,11 +129,15 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     return Array.from(w.finish());
   };
 
-  // code: plan every body; the fuel's snippets need the module's margin, the greatest static cost of any
-  // function (src/instrument/calling-convention.ts), so they are made once every body has been walked
+  // code: plan and apply every pass, body by body
   let meteringPoints = 0;
   const staticCost: number[] = [];
-  const plans = info.codes.map((fb, i) => {
+  const margin = fuelMargin(info.codes, opts.costs);
+  const snippets = new Map<number, Uint8Array>();
+  const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
+  code.u32(info.codes.length + (hasCode ? 1 : 0));
+  const body = new ByteWriter(1024);
+  info.codes.forEach((fb, i) => {
     const type = info.types[info.functions[i]!]!;
     const convention = plan.conventions[i]! as Convention;
     const edits = new BodyEdits();
@@ -151,19 +155,14 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       depthLocal: slackLocal + 1,
       shiftFrom: convention === Convention.Params ? params : undefined,
       takesParams,
+      margin,
+      snippets,
     };
     const fuel = planFuel(bytes, fb, ctx, edits);
+    meteringPoints += fuel.points;
     staticCost.push(fuel.staticCost);
-    return { fb, type, convention, edits, ctx, fuel };
-  });
-  const margin = staticCost.reduce((a, b) => Math.max(a, b), 0);
-  const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
-  code.u32(info.codes.length + (hasCode ? 1 : 0));
-  const body = new ByteWriter(1024);
-  plans.forEach(({ fb, type, convention, edits, ctx, fuel }, i) => {
-    meteringPoints += fuel.emit(margin);
     // a leaf with a small frame cannot recurse: it needs no stack accounting (see stack-limit.ts)
-    const weight = frameWeight(type.params.length, fb.localCount, fb.maxStackHeight);
+    const weight = frameWeight(params, fb.localCount, fb.maxStackHeight);
     planStackLimit(
       bytes,
       fb,

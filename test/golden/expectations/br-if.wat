@@ -12,7 +12,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 17
+      i64.const 32
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -27,10 +27,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65553
+        i64.const 65568
         local.get $l1
         local.get $l1
-        i64.const 65553
+        i64.const 65568
         i64.gt_s
         select
         local.tee $l1
@@ -91,7 +91,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 17
+      i64.const 32
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -106,10 +106,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65553
+        i64.const 65568
         local.get $l2
         local.get $l2
-        i64.const 65553
+        i64.const 65568
         i64.gt_s
         select
         local.tee $l2
@@ -152,7 +152,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65553
+    i64.const 65568
     i64.sub
     local.tee $l2
     i64.const 0

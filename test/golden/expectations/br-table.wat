@@ -11,7 +11,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 14
+      i64.const 35
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -26,10 +26,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65550
+        i64.const 65571
         local.get $l1
         local.get $l1
-        i64.const 65550
+        i64.const 65571
         i64.gt_s
         select
         local.tee $l1
@@ -95,7 +95,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65550
+    i64.const 65571
     i64.sub
     local.tee $l2
     i64.const 0

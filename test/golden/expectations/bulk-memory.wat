@@ -13,7 +13,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -28,10 +28,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -50,7 +50,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -65,10 +65,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -96,7 +96,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -111,10 +111,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -133,7 +133,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -148,10 +148,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -179,7 +179,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -194,10 +194,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -216,7 +216,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -231,10 +231,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -262,7 +262,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -277,10 +277,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         local.get $l0
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l0
@@ -307,7 +307,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -322,10 +322,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65540
+        i64.const 65547
         local.get $l1
         local.get $l1
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l1
@@ -359,7 +359,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65540
+    i64.const 65547
     i64.sub
     local.tee $l2
     i64.const 0

@@ -15,7 +15,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -30,10 +30,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         local.get $l0
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l0
@@ -60,7 +60,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -75,10 +75,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         local.get $l0
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l0
@@ -105,7 +105,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -120,10 +120,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         local.get $l0
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l0
@@ -150,7 +150,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -165,10 +165,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -187,7 +187,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -202,10 +202,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -233,7 +233,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -248,10 +248,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -270,7 +270,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -285,10 +285,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         local.get $l3
         local.get $l3
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l3
@@ -316,7 +316,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -331,10 +331,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65540
+        i64.const 65547
         local.get $l2
         local.get $l2
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l2
@@ -353,7 +353,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -368,10 +368,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65540
+        i64.const 65547
         local.get $l2
         local.get $l2
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l2
@@ -399,7 +399,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -414,10 +414,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         local.get $l0
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l0
@@ -444,7 +444,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -459,10 +459,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         local.get $l0
         local.get $l0
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l0
@@ -489,7 +489,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -504,10 +504,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65540
+        i64.const 65547
         local.get $l1
         local.get $l1
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l1
@@ -547,7 +547,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 4
+      i64.const 11
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -562,10 +562,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65540
+        i64.const 65547
         local.get $l1
         local.get $l1
-        i64.const 65540
+        i64.const 65547
         i64.gt_s
         select
         local.tee $l1
@@ -612,7 +612,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65540
+    i64.const 65547
     i64.sub
     local.tee $l2
     i64.const 0

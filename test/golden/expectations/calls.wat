@@ -13,7 +13,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 15
+      i64.const 30
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -28,10 +28,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65551
+        i64.const 65566
         local.get $l1
         local.get $l1
-        i64.const 65551
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l1
@@ -60,7 +60,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 15
+      i64.const 30
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -75,10 +75,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65551
+        i64.const 65566
         local.get $l2
         local.get $l2
-        i64.const 65551
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l2
@@ -119,7 +119,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 15
+      i64.const 30
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -134,10 +134,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65551
+        i64.const 65566
         local.get $l1
         local.get $l1
-        i64.const 65551
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l1
@@ -199,7 +199,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 15
+      i64.const 30
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -214,10 +214,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65551
+        i64.const 65566
         local.get $l1
         local.get $l1
-        i64.const 65551
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l1
@@ -279,7 +279,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 15
+      i64.const 30
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -294,10 +294,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65551
+        i64.const 65566
         local.get $l2
         local.get $l2
-        i64.const 65551
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l2
@@ -350,7 +350,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 15
+      i64.const 30
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -365,10 +365,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65551
+        i64.const 65566
         local.get $l2
         local.get $l2
-        i64.const 65551
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l2
@@ -382,7 +382,7 @@
           i64.sub
           local.set $l2
           local.get $l2
-          i64.const 15
+          i64.const 30
           i64.lt_s
           if $I6
             global.get $__wasm_harden_fuel
@@ -397,10 +397,10 @@
               unreachable
             end
             local.get $l2
-            i64.const 65551
+            i64.const 65566
             local.get $l2
             local.get $l2
-            i64.const 65551
+            i64.const 65566
             i64.gt_s
             select
             local.tee $l2
@@ -467,7 +467,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65551
+    i64.const 65566
     i64.sub
     local.tee $l2
     i64.const 0

@@ -12,7 +12,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 3
+      i64.const 8
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -27,10 +27,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65539
+        i64.const 65544
         local.get $l1
         local.get $l1
-        i64.const 65539
+        i64.const 65544
         i64.gt_s
         select
         local.tee $l1
@@ -47,7 +47,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 3
+      i64.const 8
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -62,10 +62,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65539
+        i64.const 65544
         local.get $l1
         local.get $l1
-        i64.const 65539
+        i64.const 65544
         i64.gt_s
         select
         local.tee $l1
@@ -93,7 +93,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 3
+      i64.const 8
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -108,10 +108,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65539
+        i64.const 65544
         local.get $l0
         local.get $l0
-        i64.const 65539
+        i64.const 65544
         i64.gt_s
         select
         local.tee $l0
@@ -138,7 +138,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 3
+      i64.const 8
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -153,10 +153,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65539
+        i64.const 65544
         local.get $l1
         local.get $l1
-        i64.const 65539
+        i64.const 65544
         i64.gt_s
         select
         local.tee $l1
@@ -174,7 +174,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 3
+      i64.const 8
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -189,10 +189,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65539
+        i64.const 65544
         local.get $l1
         local.get $l1
-        i64.const 65539
+        i64.const 65544
         i64.gt_s
         select
         local.tee $l1
@@ -220,7 +220,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 3
+      i64.const 8
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -235,10 +235,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65539
+        i64.const 65544
         local.get $l0
         local.get $l0
-        i64.const 65539
+        i64.const 65544
         i64.gt_s
         select
         local.tee $l0
@@ -271,7 +271,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65539
+    i64.const 65544
     i64.sub
     local.tee $l2
     i64.const 0

@@ -11,7 +11,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 8
+      i64.const 17
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -26,10 +26,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65544
+        i64.const 65553
         local.get $l1
         local.get $l1
-        i64.const 65544
+        i64.const 65553
         i64.gt_s
         select
         local.tee $l1
@@ -73,7 +73,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 8
+      i64.const 17
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -88,10 +88,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65544
+        i64.const 65553
         local.get $l1
         local.get $l1
-        i64.const 65544
+        i64.const 65553
         i64.gt_s
         select
         local.tee $l1
@@ -139,7 +139,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65544
+    i64.const 65553
     i64.sub
     local.tee $l2
     i64.const 0

@@ -12,7 +12,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 7
+      i64.const 10
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -27,10 +27,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65543
+        i64.const 65546
         local.get $l1
         local.get $l1
-        i64.const 65543
+        i64.const 65546
         i64.gt_s
         select
         local.tee $l1
@@ -59,7 +59,7 @@
       i64.sub
       local.set $l5
       local.get $l5
-      i64.const 7
+      i64.const 10
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -74,10 +74,10 @@
           unreachable
         end
         local.get $l5
-        i64.const 65543
+        i64.const 65546
         local.get $l5
         local.get $l5
-        i64.const 65543
+        i64.const 65546
         i64.gt_s
         select
         local.tee $l5
@@ -102,7 +102,7 @@
     (local $l0 i64) (local $l1 i32)
     block $B0
       local.get $l0
-      i64.const 7
+      i64.const 10
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -117,10 +117,10 @@
           unreachable
         end
         local.get $l0
-        i64.const 65543
+        i64.const 65546
         local.get $l0
         local.get $l0
-        i64.const 65543
+        i64.const 65546
         i64.gt_s
         select
         local.tee $l0
@@ -146,7 +146,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 7
+      i64.const 10
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -161,10 +161,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65543
+        i64.const 65546
         local.get $l2
         local.get $l2
-        i64.const 65543
+        i64.const 65546
         i64.gt_s
         select
         local.tee $l2
@@ -196,7 +196,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65543
+    i64.const 65546
     i64.sub
     local.tee $l2
     i64.const 0

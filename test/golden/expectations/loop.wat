@@ -11,7 +11,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 16
+      i64.const 31
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -26,10 +26,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65552
+        i64.const 65567
         local.get $l2
         local.get $l2
-        i64.const 65552
+        i64.const 65567
         i64.gt_s
         select
         local.tee $l2
@@ -50,7 +50,7 @@
           i64.sub
           local.set $l2
           local.get $l2
-          i64.const 16
+          i64.const 31
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -65,10 +65,10 @@
               unreachable
             end
             local.get $l2
-            i64.const 65552
+            i64.const 65567
             local.get $l2
             local.get $l2
-            i64.const 65552
+            i64.const 65567
             i64.gt_s
             select
             local.tee $l2
@@ -116,7 +116,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65552
+    i64.const 65567
     i64.sub
     local.tee $l2
     i64.const 0

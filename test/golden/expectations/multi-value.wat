@@ -13,7 +13,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 16
+      i64.const 30
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -28,10 +28,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65552
+        i64.const 65566
         local.get $l2
         local.get $l2
-        i64.const 65552
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l2
@@ -59,7 +59,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 16
+      i64.const 30
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -74,10 +74,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65552
+        i64.const 65566
         local.get $l2
         local.get $l2
-        i64.const 65552
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l2
@@ -124,7 +124,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 16
+      i64.const 30
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -139,10 +139,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65552
+        i64.const 65566
         local.get $l3
         local.get $l3
-        i64.const 65552
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l3
@@ -157,7 +157,7 @@
         i64.sub
         local.set $l3
         local.get $l3
-        i64.const 16
+        i64.const 30
         i64.lt_s
         if $I4
           global.get $__wasm_harden_fuel
@@ -172,10 +172,10 @@
             unreachable
           end
           local.get $l3
-          i64.const 65552
+          i64.const 65566
           local.get $l3
           local.get $l3
-          i64.const 65552
+          i64.const 65566
           i64.gt_s
           select
           local.tee $l3
@@ -219,7 +219,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65552
+    i64.const 65566
     i64.sub
     local.tee $l2
     i64.const 0

@@ -11,7 +11,7 @@
       i64.sub
       local.set $l5
       local.get $l5
-      i64.const 32
+      i64.const 61
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -26,10 +26,10 @@
           unreachable
         end
         local.get $l5
-        i64.const 65568
+        i64.const 65597
         local.get $l5
         local.get $l5
-        i64.const 65568
+        i64.const 65597
         i64.gt_s
         select
         local.tee $l5
@@ -43,7 +43,7 @@
           i64.sub
           local.set $l5
           local.get $l5
-          i64.const 32
+          i64.const 61
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -58,10 +58,10 @@
               unreachable
             end
             local.get $l5
-            i64.const 65568
+            i64.const 65597
             local.get $l5
             local.get $l5
-            i64.const 65568
+            i64.const 65597
             i64.gt_s
             select
             local.tee $l5
@@ -85,7 +85,7 @@
               i64.sub
               local.set $l5
               local.get $l5
-              i64.const 32
+              i64.const 61
               i64.lt_s
               if $I9
                 global.get $__wasm_harden_fuel
@@ -100,10 +100,10 @@
                   unreachable
                 end
                 local.get $l5
-                i64.const 65568
+                i64.const 65597
                 local.get $l5
                 local.get $l5
-                i64.const 65568
+                i64.const 65597
                 i64.gt_s
                 select
                 local.tee $l5
@@ -170,7 +170,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65568
+    i64.const 65597
     i64.sub
     local.tee $l2
     i64.const 0

@@ -22,7 +22,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 11
+      i64.const 20
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -37,10 +37,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65547
+        i64.const 65556
         local.get $l1
         local.get $l1
-        i64.const 65547
+        i64.const 65556
         i64.gt_s
         select
         local.tee $l1
@@ -99,7 +99,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 11
+      i64.const 20
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -114,10 +114,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65547
+        i64.const 65556
         local.get $l1
         local.get $l1
-        i64.const 65547
+        i64.const 65556
         i64.gt_s
         select
         local.tee $l1
@@ -158,7 +158,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65547
+    i64.const 65556
     i64.sub
     local.tee $l2
     i64.const 0

@@ -12,7 +12,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 16
+      i64.const 31
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -27,10 +27,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65552
+        i64.const 65567
         local.get $l1
         local.get $l1
-        i64.const 65552
+        i64.const 65567
         i64.gt_s
         select
         local.tee $l1
@@ -44,7 +44,7 @@
           i64.sub
           local.set $l1
           local.get $l1
-          i64.const 16
+          i64.const 31
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -59,10 +59,10 @@
               unreachable
             end
             local.get $l1
-            i64.const 65552
+            i64.const 65567
             local.get $l1
             local.get $l1
-            i64.const 65552
+            i64.const 65567
             i64.gt_s
             select
             local.tee $l1
@@ -113,7 +113,7 @@
       unreachable
     end
     local.get $l1
-    i64.const 65552
+    i64.const 65567
     i64.sub
     local.tee $l2
     i64.const 0
