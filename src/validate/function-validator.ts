@@ -424,7 +424,11 @@ export class FunctionValidator {
           break;
         }
         case 0x41: // i32.const
-          if (pos < end && bytes[pos]! < 0x80) pos++;
+          // an encoding of at most four bytes is always well formed; longer ones go through the Reader
+          if (pos + 3 < end && bytes[pos]! < 0x80) pos++;
+          else if (pos + 3 < end && bytes[pos + 1]! < 0x80) pos += 2;
+          else if (pos + 3 < end && bytes[pos + 2]! < 0x80) pos += 3;
+          else if (pos + 3 < end && bytes[pos + 3]! < 0x80) pos += 4;
           else {
             r.pos = pos;
             r.s32();
@@ -489,6 +493,7 @@ export class FunctionValidator {
             pos = r.pos;
           }
           if (bytes[pos]! < 0x80 && pos < end) pos++;
+          else if (pos + 1 < end && bytes[pos + 1]! < 0x80) pos += 2;
           else {
             r.pos = pos;
             r.u32();
@@ -620,7 +625,10 @@ export class FunctionValidator {
           // call
           let index = bytes[pos]!;
           if (index < 0x80 && pos < end) pos++;
-          else {
+          else if (pos + 1 < end && bytes[pos + 1]! < 0x80) {
+            index = (index & 0x7f) | (bytes[pos + 1]! << 7);
+            pos += 2;
+          } else {
             r.pos = pos;
             index = r.u32();
             pos = r.pos;
