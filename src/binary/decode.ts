@@ -258,56 +258,72 @@ function readElemSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
   }
 }
 
+/** The local declarations of a body without any (most bodies have one or two entries; many have none). */
+const NO_LOCAL_COUNTS = new Uint32Array(0);
+const NO_LOCAL_TYPES = new Uint8Array(0);
+
 function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionEnd: number): void {
   const countOffset = r.pos;
   const count = r.u32();
   if (count !== info.functions.length)
     fail('malformed.function-code-mismatch', countOffset, `${info.functions.length} functions, ${count} bodies`);
+  const limits = sink.limits;
+  const bodyBytesLimit = limits.bodyBytes;
+  const totalBodyBytesLimit = limits.totalBodyBytes;
+  const perFunctionLimit = limits.localsPerFunction;
+  const totalLocalsLimit = limits.totalLocals;
+  const types = info.types;
+  const functions = info.functions;
+  const codes = info.codes;
+  const windowEnd = r.end;
   let totalLocals = 0;
   let totalBody = 0;
   let totalLimitReported = false;
   for (let i = 0; i < count; i++) {
     const sizeOffset = r.pos;
     const size = r.u32();
-    if (size > r.end - r.pos) {
-      if (r.end >= r.bytes.length) fail('malformed.unexpected-end', sizeOffset);
+    if (size > windowEnd - r.pos) {
+      if (windowEnd >= r.bytes.length) fail('malformed.unexpected-end', sizeOffset);
       fail('malformed.length-out-of-bounds', sizeOffset, `function body of ${size} bytes`);
     }
     const start = r.pos;
     const end = start + size;
-    if (size > sink.limits.bodyBytes) sink.limit('bodyBytes', size, sizeOffset, `code[${i}]`);
+    if (size > bodyBytesLimit) sink.limit('bodyBytes', size, sizeOffset, `code[${i}]`);
     totalBody += size;
-    if (totalBody > sink.limits.totalBodyBytes && totalBody - size <= sink.limits.totalBodyBytes)
+    if (totalBody > totalBodyBytesLimit && totalBody - size <= totalBodyBytesLimit)
       sink.limit('totalBodyBytes', totalBody, sizeOffset, `code[${i}]`);
-    // locals: run-length (count, type) pairs, never expanded here
-    const body = new Reader(r.bytes, start, end);
-    const n = body.u32();
-    const localCounts = new Uint32Array(allocationBound(body, n));
-    const localTypes = new Uint8Array(localCounts.length);
-    const typeIndex = info.functions[i]!;
-    const paramCount = typeIndex < info.types.length ? info.types[typeIndex]!.params.length : 0;
+    // locals: run-length (count, type) pairs, never expanded here; read with the section's reader narrowed
+    // to the body's window (so running off the body is reported as for a reader over the body alone)
+    r.end = end;
+    const n = r.u32();
+    const bound = allocationBound(r, n);
+    const localCounts = bound === 0 ? NO_LOCAL_COUNTS : new Uint32Array(bound);
+    const localTypes = bound === 0 ? NO_LOCAL_TYPES : new Uint8Array(bound);
+    const typeIndex = functions[i]!;
+    const paramCount = typeIndex < types.length ? types[typeIndex]!.params.length : 0;
     // each limit is reported at the local entry whose count crosses it
     let localCount = 0;
     let perFunctionReported = false;
     for (let j = 0; j < n; j++) {
-      const entryOffset = body.pos;
-      const c = body.u32();
+      const entryOffset = r.pos;
+      const c = r.u32();
       localCount += c;
       if (localCount > 0xffff_ffff) fail('malformed.too-many-locals', entryOffset);
-      if (!perFunctionReported && localCount + paramCount > sink.limits.localsPerFunction) {
+      if (!perFunctionReported && localCount + paramCount > perFunctionLimit) {
         perFunctionReported = true;
         sink.limit('localsPerFunction', localCount + paramCount, entryOffset, `code[${i}]`);
       }
-      if (!totalLimitReported && totalLocals + localCount + paramCount > sink.limits.totalLocals) {
+      if (!totalLimitReported && totalLocals + localCount + paramCount > totalLocalsLimit) {
         totalLimitReported = true;
         sink.limit('totalLocals', totalLocals + localCount + paramCount, entryOffset, `code[${i}]`);
       }
       localCounts[j] = c;
-      localTypes[j] = readValType(body, sink);
+      localTypes[j] = readValType(r, sink);
     }
     totalLocals += localCount + paramCount;
-    const fb: FunctionBody = { start, end, localCounts, localTypes, localCount, codeStart: body.pos, maxStackHeight: -1 };
-    info.codes.push(fb);
+    const fb: FunctionBody = { start, end, localCounts, localTypes, localCount, codeStart: r.pos, maxStackHeight: -1 };
+    codes.push(fb);
+    r.end = windowEnd;
     r.pos = end;
   }
   void sectionEnd;
