@@ -258,9 +258,52 @@ function readElemSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
   }
 }
 
-/** The local declarations of a body without any (most bodies have one or two entries; many have none). */
-const NO_LOCAL_COUNTS = new Uint32Array(0);
-const NO_LOCAL_TYPES = new Uint8Array(0);
+/**
+ * A function body as the decoder makes it. Its local declarations are checked (well formed, within the
+ * limits) while decoding, but `localCounts`/`localTypes` are only materialised from the body's bytes when
+ * someone reads them: the validator expands locals straight from the bytes, and two typed arrays per body
+ * (each with its own ArrayBuffer) were most of the decoder's time and garbage on modules with thousands of
+ * functions.
+ */
+class DecodedFunctionBody implements FunctionBody {
+  maxStackHeight = -1;
+  readonly #bytes: Uint8Array;
+  #localCounts: Uint32Array | undefined = undefined;
+  #localTypes: Uint8Array | undefined = undefined;
+  constructor(
+    bytes: Uint8Array,
+    public start: number,
+    public end: number,
+    public localCount: number,
+    public codeStart: number,
+  ) {
+    this.#bytes = bytes;
+  }
+
+  get localCounts(): Uint32Array {
+    if (this.#localCounts === undefined) this.#decodeLocals();
+    return this.#localCounts!;
+  }
+
+  get localTypes(): Uint8Array {
+    if (this.#localTypes === undefined) this.#decodeLocals();
+    return this.#localTypes!;
+  }
+
+  /** re-reads the (already checked) run-length declarations at the start of the body */
+  #decodeLocals(): void {
+    const r = new Reader(this.#bytes, this.start, this.codeStart);
+    const n = r.u32();
+    const counts = new Uint32Array(n);
+    const types = new Uint8Array(n);
+    for (let j = 0; j < n; j++) {
+      counts[j] = r.u32();
+      types[j] = r.u8();
+    }
+    this.#localCounts = counts;
+    this.#localTypes = types;
+  }
+}
 
 function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionEnd: number): void {
   const countOffset = r.pos;
@@ -292,13 +335,11 @@ function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionE
     totalBody += size;
     if (totalBody > totalBodyBytesLimit && totalBody - size <= totalBodyBytesLimit)
       sink.limit('totalBodyBytes', totalBody, sizeOffset, `code[${i}]`);
-    // locals: run-length (count, type) pairs, never expanded here; read with the section's reader narrowed
-    // to the body's window (so running off the body is reported as for a reader over the body alone)
+    // locals: run-length (count, type) pairs, checked here and never expanded (see DecodedFunctionBody);
+    // read with the section's reader narrowed to the body's window (so running off the body is reported as
+    // for a reader over the body alone)
     r.end = end;
     const n = r.u32();
-    const bound = allocationBound(r, n);
-    const localCounts = bound === 0 ? NO_LOCAL_COUNTS : new Uint32Array(bound);
-    const localTypes = bound === 0 ? NO_LOCAL_TYPES : new Uint8Array(bound);
     const typeIndex = functions[i]!;
     const paramCount = typeIndex < types.length ? types[typeIndex]!.params.length : 0;
     // each limit is reported at the local entry whose count crosses it
@@ -317,12 +358,10 @@ function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionE
         totalLimitReported = true;
         sink.limit('totalLocals', totalLocals + localCount + paramCount, entryOffset, `code[${i}]`);
       }
-      localCounts[j] = c;
-      localTypes[j] = readValType(r, sink);
+      readValType(r, sink);
     }
     totalLocals += localCount + paramCount;
-    const fb: FunctionBody = { start, end, localCounts, localTypes, localCount, codeStart: r.pos, maxStackHeight: -1 };
-    codes.push(fb);
+    codes.push(new DecodedFunctionBody(r.bytes, start, end, localCount, r.pos));
     r.end = windowEnd;
     r.pos = end;
   }

@@ -334,7 +334,8 @@ export class FunctionValidator {
     const type = types[typeIndex]!;
 
     // locals: parameters, then the declared locals, expanded into a reused buffer (plain loops: the counts
-    // are small, and a builtin call costs more than the copy)
+    // are small, and a builtin call costs more than the copy). The declarations are re-read from the body's
+    // bytes, `[start, codeStart)`, which the decoder has checked: run-length pairs of a u32 and a type byte.
     const params = type.params;
     const nParams = params.length;
     const nLocals = nParams + body.localCount;
@@ -342,16 +343,18 @@ export class FunctionValidator {
     const locals = this.locals;
     for (let k = 0; k < nParams; k++) locals[k] = params[k]!;
     let at = nParams;
-    const localCounts = body.localCounts;
-    const localTypes = body.localTypes;
-    for (let j = 0; j < localCounts.length; j++) {
-      const c = localCounts[j]!;
-      const t = localTypes[j]!;
+    r.pos = body.start;
+    r.end = body.codeStart;
+    for (let j = r.u32(); j > 0; j--) {
+      const c = r.u32();
+      const t = r.u8();
       const stop = at + c;
       if (c > 64) locals.fill(t, at, stop);
       else for (let k = at; k < stop; k++) locals[k] = t;
       at = stop;
     }
+    r.pos = body.codeStart;
+    r.end = body.end;
     this.nLocals = nLocals;
 
     this.sp = 0;
