@@ -115,6 +115,10 @@ function allocationBound(r: Reader, count: number): number {
   return Math.min(count, r.end - r.pos);
 }
 
+/** Shared empty arrays: a typed array costs an ArrayBuffer, and one without elements cannot be changed. */
+const NO_VALTYPES = new Uint8Array(0);
+const NO_INDICES = new Uint32Array(0);
+
 function readLimits(r: Reader, sink: DecodeSink, isMemory: boolean): Limits {
   const offset = r.pos;
   const flags = r.u8();
@@ -170,7 +174,8 @@ function readValTypeVec(r: Reader, sink: DecodeSink, which: 'params' | 'results'
   const countOffset = r.pos;
   const n = r.u32();
   if (n > sink.limits[which]) sink.limit(which, n, countOffset, `type[${typeIndex}]`);
-  const out = new Uint8Array(allocationBound(r, n));
+  // an empty vector (most result lists, many parameter lists) is one shared array: it has no elements to change
+  const out = n === 0 ? NO_VALTYPES : new Uint8Array(allocationBound(r, n));
   for (let j = 0; j < n; j++) out[j] = readValType(r, sink);
   return out;
 }
@@ -438,7 +443,7 @@ function emptyModule(bytes: Uint8Array): ModuleInfo {
     sections: [],
     types: [],
     imports: [],
-    functions: new Uint32Array(0),
+    functions: NO_INDICES,
     tables: [],
     memories: [],
     globals: [],
@@ -454,7 +459,7 @@ function emptyModule(bytes: Uint8Array): ModuleInfo {
     importedTables: 0,
     importedMemories: 0,
     importedGlobals: 0,
-    funcTypeIndices: new Uint32Array(0),
+    funcTypeIndices: NO_INDICES,
     allTables: [],
     allMemories: [],
     allGlobals: [],
