@@ -516,7 +516,7 @@ export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
         sawFunctionSection = true;
         const countOffset = s.pos;
         const count = s.u32();
-        const fns = new Uint32Array(allocationBound(s, count));
+        const fns = count === 0 ? NO_INDICES : new Uint32Array(allocationBound(s, count));
         for (let i = 0; i < count; i++) fns[i] = s.u32();
         info.functions = fns;
         break;
@@ -608,7 +608,8 @@ export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
 }
 
 function deriveIndexSpaces(info: ModuleInfo): void {
-  const funcs = new Uint32Array(info.importedFunctions + info.functions.length);
+  const total = info.importedFunctions + info.functions.length;
+  const funcs = total === 0 ? NO_INDICES : new Uint32Array(total);
   let f = 0;
   for (const imp of info.imports) {
     switch (imp.desc.kind) {
