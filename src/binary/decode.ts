@@ -4,7 +4,9 @@
  * It walks the section headers and decodes every section except function bodies, whose instructions are
  * decoded lazily (by the validator, or by `readInstructions`). Everything is a window into the caller's
  * bytes. Every declared count is checked against the bytes left in its section before anything is allocated
- * for it (each entry takes at least one byte), and against the policy's named limit.
+ * for it (each entry takes at least one byte), and against the policy's named limit. Function bodies' local
+ * declarations are checked here but materialised as arrays only on demand (`DecodedFunctionBody`), and
+ * empty vectors share one array: typed-array allocations were most of the decoder's cost.
  *
  * The decoder knows nothing of policy decisions. What it cannot decode because it belongs to a later proposal
  * (a GC type, a tag section, a memory64 limit) it reports by throwing that proposal's `forbidden.feature.*`

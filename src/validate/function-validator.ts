@@ -4,8 +4,21 @@
  * One pass over the body's bytes reads each opcode and its immediates and type-checks it against an operand
  * stack and a control stack. Both stacks are typed arrays reused across functions (value types are their
  * one-byte binary codes; 0 is the "unknown" type of stack-polymorphic code after `unreachable`/`br`), so
- * validating allocates nothing per instruction. Instructions with a fixed signature are typed straight from
- * the opcode table; the rest are handled case by case below.
+ * validating allocates nothing per instruction (nor per function: locals are expanded into a reused buffer
+ * straight from the body's bytes).
+ *
+ * Two tiers, one semantics:
+ *   - `validate` runs the loop. Its hot state (position, stack pointer, the innermost frame's height and
+ *     reachability, depth, greatest height) lives in locals, and one dense `switch` on the opcode byte holds
+ *     the fast paths for the bulk of real code: locals, constants, loads/stores, fixed-signature numeric
+ *     ops (typed from dense views of the opcode table), block/loop/if with an empty or single-number type,
+ *     end, br, br_if, call, drop, select, global.get/set. A fast path only *checks*; it commits when the
+ *     instruction is well typed in the plain way, and otherwise changes nothing and falls through.
+ *   - `step` is the general path: with the state written back to the fields, it re-reads the instruction
+ *     from its opcode, checks it with the spec's push/pop helpers, and words every error. Every rejection
+ *     comes from here, so the fast paths can change speed but never a result. `maxSp` (the function's
+ *     greatest operand-stack height, kept as `FunctionBody.maxStackHeight`) is raised by the fast paths
+ *     exactly where `push` raises it.
  *
  * Errors are thrown as `DecodeError` (malformed bytes, invalid code, or a later proposal's instruction) and
  * end this function's validation; the caller records the issue and moves on to the next function.
