@@ -12,7 +12,7 @@
  *     reachability, depth, greatest height) lives in locals, and one dense `switch` on the opcode byte holds
  *     the fast paths for the bulk of real code: locals, constants, loads/stores, fixed-signature numeric
  *     ops (typed from dense views of the opcode table), block/loop/if with an empty or single-number type,
- *     end, br, br_if, call, drop, select, global.get/set. A fast path only *checks*; it commits when the
+ *     else, end, br, br_if, return, unreachable, call, call_indirect, drop, select, global.get/set. A fast path only *checks*; it commits when the
  *     instruction is well typed in the plain way, and otherwise changes nothing and falls through.
  *   - `step` is the general path: with the state written back to the fields, it re-reads the instruction
  *     from its opcode, checks it with the spec's push/pop helpers, and words every error. Every rejection
@@ -380,6 +380,7 @@ export class FunctionValidator {
     const funcTypeIndices = module.funcTypeIndices;
     const nFuncs = funcTypeIndices.length;
     const globals = module.allGlobals;
+    const tables = module.allTables;
     const nestCap = ctx.nestingLimit + 1;
 
     // the hot state, written back to the fields before `step` and reloaded after it
@@ -669,6 +670,82 @@ export class FunctionValidator {
           for (k = 0; k < nr; k++) vals[base + k] = rs[k]!;
           sp = base + nr;
           if (nr > 0 && sp > maxSp) maxSp = sp;
+          continue;
+        }
+        case 0x00: // unreachable
+          sp = height;
+          unreach = true;
+          cUnreach[depth - 1] = 1;
+          continue;
+        case 0x0f: {
+          // return: the function's results, then unreachable
+          const rs = cResults[0]!;
+          const n = rs.length;
+          const base = sp - n;
+          if (base < height) break;
+          let k = 0;
+          for (; k < n; k++) {
+            const a = vals[base + k]!;
+            if (a !== rs[k] && a !== ValType.Unknown) break;
+          }
+          if (k !== n) break;
+          sp = height;
+          unreach = true;
+          cUnreach[depth - 1] = 1;
+          continue;
+        }
+        case 0x05: {
+          // else: the `if` frame's results are on the stack, exactly; its parameters (none here) go back
+          const f = depth - 1;
+          if (cKind[f] !== FRAME_IF || cParams[f]!.length !== 0) break;
+          const rs = cResults[f]!;
+          const n = rs.length;
+          if (sp - n !== height) break;
+          let k = 0;
+          for (; k < n; k++) {
+            const a = vals[height + k]!;
+            if (a !== rs[k] && a !== ValType.Unknown) break;
+          }
+          if (k !== n) break;
+          cKind[f] = FRAME_ELSE;
+          cUnreach[f] = 0;
+          unreach = false;
+          sp = height;
+          continue;
+        }
+        case 0x11: {
+          // call_indirect through table 0 (a funcref table): an i32 index, then the type's parameters
+          let ti = bytes[pos]!;
+          let p = pos;
+          if (ti < 0x80 && p < end) p++;
+          else if (p + 1 < end && bytes[p + 1]! < 0x80) {
+            ti = (ti & 0x7f) | (bytes[p + 1]! << 7);
+            p += 2;
+          } else break;
+          if (p >= end || bytes[p] !== 0x00) break;
+          p++;
+          if (tables.length === 0 || tables[0]!.elemType !== ValType.FuncRef || ti >= types.length) break;
+          if (sp <= height) break;
+          const c = vals[sp - 1]!;
+          if (c !== ValType.I32 && c !== ValType.Unknown) break;
+          const ft = types[ti]!;
+          const ps = ft.params;
+          const rs = ft.results;
+          const np = ps.length;
+          const base = sp - 1 - np;
+          if (base < height) break;
+          let k = 0;
+          for (; k < np; k++) {
+            const a = vals[base + k]!;
+            if (a !== ps[k] && a !== ValType.Unknown) break;
+          }
+          if (k !== np) break;
+          const nr = rs.length;
+          if (base + nr > vals.length) break;
+          for (k = 0; k < nr; k++) vals[base + k] = rs[k]!;
+          sp = base + nr;
+          if (nr > 0 && sp > maxSp) maxSp = sp;
+          pos = p;
           continue;
         }
         case 0x1a: // drop
