@@ -4,7 +4,9 @@
  * It walks the section headers and decodes every section except function bodies, whose instructions are
  * decoded lazily (by the validator, or by `readInstructions`). Everything is a window into the caller's
  * bytes. Every declared count is checked against the bytes left in its section before anything is allocated
- * for it (each entry takes at least one byte), and against the policy's named limit.
+ * for it (each entry takes at least one byte), and against the policy's named limit. Function bodies' local
+ * declarations are checked here but materialised as arrays only on demand (`DecodedFunctionBody`), and
+ * empty vectors share one array: typed-array allocations were most of the decoder's cost.
  *
  * The decoder knows nothing of policy decisions. What it cannot decode because it belongs to a later proposal
  * (a GC type, a tag section, a memory64 limit) it reports by throwing that proposal's `forbidden.feature.*`
@@ -115,6 +117,10 @@ function allocationBound(r: Reader, count: number): number {
   return Math.min(count, r.end - r.pos);
 }
 
+/** Shared empty arrays: a typed array costs an ArrayBuffer, and one without elements cannot be changed. */
+const NO_VALTYPES = new Uint8Array(0);
+const NO_INDICES = new Uint32Array(0);
+
 function readLimits(r: Reader, sink: DecodeSink, isMemory: boolean): Limits {
   const offset = r.pos;
   const flags = r.u8();
@@ -170,7 +176,8 @@ function readValTypeVec(r: Reader, sink: DecodeSink, which: 'params' | 'results'
   const countOffset = r.pos;
   const n = r.u32();
   if (n > sink.limits[which]) sink.limit(which, n, countOffset, `type[${typeIndex}]`);
-  const out = new Uint8Array(allocationBound(r, n));
+  // an empty vector (most result lists, many parameter lists) is one shared array: it has no elements to change
+  const out = n === 0 ? NO_VALTYPES : new Uint8Array(allocationBound(r, n));
   for (let j = 0; j < n; j++) out[j] = readValType(r, sink);
   return out;
 }
@@ -258,56 +265,111 @@ function readElemSection(r: Reader, sink: DecodeSink, info: ModuleInfo): void {
   }
 }
 
+/**
+ * A function body as the decoder makes it. Its local declarations are checked (well formed, within the
+ * limits) while decoding, but `localCounts`/`localTypes` are only materialised from the body's bytes when
+ * someone reads them: the validator expands locals straight from the bytes, and two typed arrays per body
+ * (each with its own ArrayBuffer) were most of the decoder's time and garbage on modules with thousands of
+ * functions.
+ */
+class DecodedFunctionBody implements FunctionBody {
+  maxStackHeight = -1;
+  readonly #bytes: Uint8Array;
+  #localCounts: Uint32Array | undefined = undefined;
+  #localTypes: Uint8Array | undefined = undefined;
+  constructor(
+    bytes: Uint8Array,
+    public start: number,
+    public end: number,
+    public localCount: number,
+    public codeStart: number,
+  ) {
+    this.#bytes = bytes;
+  }
+
+  get localCounts(): Uint32Array {
+    if (this.#localCounts === undefined) this.#decodeLocals();
+    return this.#localCounts!;
+  }
+
+  get localTypes(): Uint8Array {
+    if (this.#localTypes === undefined) this.#decodeLocals();
+    return this.#localTypes!;
+  }
+
+  /** re-reads the (already checked) run-length declarations at the start of the body */
+  #decodeLocals(): void {
+    const r = new Reader(this.#bytes, this.start, this.codeStart);
+    const n = r.u32();
+    const counts = new Uint32Array(n);
+    const types = new Uint8Array(n);
+    for (let j = 0; j < n; j++) {
+      counts[j] = r.u32();
+      types[j] = r.u8();
+    }
+    this.#localCounts = counts;
+    this.#localTypes = types;
+  }
+}
+
 function readCodeSection(r: Reader, sink: DecodeSink, info: ModuleInfo, sectionEnd: number): void {
   const countOffset = r.pos;
   const count = r.u32();
   if (count !== info.functions.length)
     fail('malformed.function-code-mismatch', countOffset, `${info.functions.length} functions, ${count} bodies`);
+  const limits = sink.limits;
+  const bodyBytesLimit = limits.bodyBytes;
+  const totalBodyBytesLimit = limits.totalBodyBytes;
+  const perFunctionLimit = limits.localsPerFunction;
+  const totalLocalsLimit = limits.totalLocals;
+  const types = info.types;
+  const functions = info.functions;
+  const codes = info.codes;
+  const windowEnd = r.end;
   let totalLocals = 0;
   let totalBody = 0;
   let totalLimitReported = false;
   for (let i = 0; i < count; i++) {
     const sizeOffset = r.pos;
     const size = r.u32();
-    if (size > r.end - r.pos) {
-      if (r.end >= r.bytes.length) fail('malformed.unexpected-end', sizeOffset);
+    if (size > windowEnd - r.pos) {
+      if (windowEnd >= r.bytes.length) fail('malformed.unexpected-end', sizeOffset);
       fail('malformed.length-out-of-bounds', sizeOffset, `function body of ${size} bytes`);
     }
     const start = r.pos;
     const end = start + size;
-    if (size > sink.limits.bodyBytes) sink.limit('bodyBytes', size, sizeOffset, `code[${i}]`);
+    if (size > bodyBytesLimit) sink.limit('bodyBytes', size, sizeOffset, `code[${i}]`);
     totalBody += size;
-    if (totalBody > sink.limits.totalBodyBytes && totalBody - size <= sink.limits.totalBodyBytes)
+    if (totalBody > totalBodyBytesLimit && totalBody - size <= totalBodyBytesLimit)
       sink.limit('totalBodyBytes', totalBody, sizeOffset, `code[${i}]`);
-    // locals: run-length (count, type) pairs, never expanded here
-    const body = new Reader(r.bytes, start, end);
-    const n = body.u32();
-    const localCounts = new Uint32Array(allocationBound(body, n));
-    const localTypes = new Uint8Array(localCounts.length);
-    const typeIndex = info.functions[i]!;
-    const paramCount = typeIndex < info.types.length ? info.types[typeIndex]!.params.length : 0;
+    // locals: run-length (count, type) pairs, checked here and never expanded (see DecodedFunctionBody);
+    // read with the section's reader narrowed to the body's window (so running off the body is reported as
+    // for a reader over the body alone)
+    r.end = end;
+    const n = r.u32();
+    const typeIndex = functions[i]!;
+    const paramCount = typeIndex < types.length ? types[typeIndex]!.params.length : 0;
     // each limit is reported at the local entry whose count crosses it
     let localCount = 0;
     let perFunctionReported = false;
     for (let j = 0; j < n; j++) {
-      const entryOffset = body.pos;
-      const c = body.u32();
+      const entryOffset = r.pos;
+      const c = r.u32();
       localCount += c;
       if (localCount > 0xffff_ffff) fail('malformed.too-many-locals', entryOffset);
-      if (!perFunctionReported && localCount + paramCount > sink.limits.localsPerFunction) {
+      if (!perFunctionReported && localCount + paramCount > perFunctionLimit) {
         perFunctionReported = true;
         sink.limit('localsPerFunction', localCount + paramCount, entryOffset, `code[${i}]`);
       }
-      if (!totalLimitReported && totalLocals + localCount + paramCount > sink.limits.totalLocals) {
+      if (!totalLimitReported && totalLocals + localCount + paramCount > totalLocalsLimit) {
         totalLimitReported = true;
         sink.limit('totalLocals', totalLocals + localCount + paramCount, entryOffset, `code[${i}]`);
       }
-      localCounts[j] = c;
-      localTypes[j] = readValType(body, sink);
+      readValType(r, sink);
     }
     totalLocals += localCount + paramCount;
-    const fb: FunctionBody = { start, end, localCounts, localTypes, localCount, codeStart: body.pos, maxStackHeight: -1 };
-    info.codes.push(fb);
+    codes.push(new DecodedFunctionBody(r.bytes, start, end, localCount, r.pos));
+    r.end = windowEnd;
     r.pos = end;
   }
   void sectionEnd;
@@ -383,7 +445,7 @@ function emptyModule(bytes: Uint8Array): ModuleInfo {
     sections: [],
     types: [],
     imports: [],
-    functions: new Uint32Array(0),
+    functions: NO_INDICES,
     tables: [],
     memories: [],
     globals: [],
@@ -399,7 +461,7 @@ function emptyModule(bytes: Uint8Array): ModuleInfo {
     importedTables: 0,
     importedMemories: 0,
     importedGlobals: 0,
-    funcTypeIndices: new Uint32Array(0),
+    funcTypeIndices: NO_INDICES,
     allTables: [],
     allMemories: [],
     allGlobals: [],
@@ -456,7 +518,7 @@ export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
         sawFunctionSection = true;
         const countOffset = s.pos;
         const count = s.u32();
-        const fns = new Uint32Array(allocationBound(s, count));
+        const fns = count === 0 ? NO_INDICES : new Uint32Array(allocationBound(s, count));
         for (let i = 0; i < count; i++) fns[i] = s.u32();
         info.functions = fns;
         break;
@@ -548,7 +610,8 @@ export function decodeModule(bytes: Uint8Array, sink: DecodeSink): ModuleInfo {
 }
 
 function deriveIndexSpaces(info: ModuleInfo): void {
-  const funcs = new Uint32Array(info.importedFunctions + info.functions.length);
+  const total = info.importedFunctions + info.functions.length;
+  const funcs = total === 0 ? NO_INDICES : new Uint32Array(total);
   let f = 0;
   for (const imp of info.imports) {
     switch (imp.desc.kind) {

@@ -253,6 +253,44 @@ export class Reader {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * Is `[start, end)` well-formed UTF-8? Exactly the byte sequences of the Unicode Standard's table 3-7, which
+ * is what a fatal `TextDecoder` (the WHATWG UTF-8 decoder) accepts: no overlong forms, no surrogates,
+ * nothing above U+10FFFF, no truncated sequence. Checked here so that a bad name never costs an exception.
+ */
+function isWellFormedUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number; // continuation bytes
+    let lo = 0x80; // bounds of the first continuation byte
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) n = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      n = 2;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      n = 3;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    } else return false;
+    if (end - i - 1 < n) return false;
+    const c = bytes[i + 1]!;
+    if (c < lo || c > hi) return false;
+    for (let k = 2; k <= n; k++) {
+      const d = bytes[i + k]!;
+      if (d < 0x80 || d > 0xbf) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 /** Decodes a UTF-8 name; any ill-formed sequence is "malformed UTF-8 encoding" at the name's first byte. */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   // fast path: ASCII
@@ -268,9 +306,11 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
       s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
     return s;
   }
+  if (!isWellFormedUtf8(bytes, start, end)) fail('malformed.utf8', start);
   try {
     return utf8.decode(bytes.subarray(start, end));
   } catch {
+    // (not reached: the check above accepts exactly what the decoder does)
     fail('malformed.utf8', start);
   }
 }

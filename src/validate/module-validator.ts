@@ -38,6 +38,9 @@ function checkLimits(c: IssueCollector, limits: Limits, max: number, what: strin
     c.add('invalid.limits', `${specText('invalid.limits')} (${limits.min} > ${limits.max})`, limits.offset);
 }
 
+/** shared by modules with nothing to mark (an empty typed array cannot change; a new one costs an ArrayBuffer) */
+const NO_BYTES = new Uint8Array(0);
+
 /** A reusable validator (its stacks are kept between calls). */
 const sharedFunctionValidator = new FunctionValidator();
 
@@ -98,7 +101,7 @@ export function validateModuleStructure(info: ModuleInfo, c: IssueCollector, opt
   }
 
   // declared function references: elements, exports, global initialisers (C.refs)
-  const declaredRefs = new Uint8Array(nFuncs);
+  const declaredRefs = nFuncs === 0 ? NO_BYTES : new Uint8Array(nFuncs);
   const declare = (i: number) => {
     if (i >= 0 && i < nFuncs) declaredRefs[i] = 1;
   };
@@ -138,7 +141,7 @@ export function validateModuleStructure(info: ModuleInfo, c: IssueCollector, opt
   }
 
   // element segments
-  const elemTypes = new Uint8Array(info.elements.length);
+  const elemTypes = info.elements.length === 0 ? NO_BYTES : new Uint8Array(info.elements.length);
   info.elements.forEach((seg, i) => {
     const path = `elem[${i}]`;
     elemTypes[i] = seg.elemType;

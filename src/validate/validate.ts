@@ -19,6 +19,9 @@ import { validateModuleStructure } from './module-validator.js';
 import { checkPolicy } from './policy-gate.js';
 import { PROPOSAL_NAMES } from '../binary/opcodes.js';
 
+/** shared by modules with nothing to mark (an empty typed array cannot change; a new one costs an ArrayBuffer) */
+const NO_BYTES = new Uint8Array(0);
+
 export type ValidationResult = { ok: true; module: ModuleInfo } | { ok: false; issues: Issue[] };
 
 const LIMIT_CODES: Record<LimitName, IssueCode> = {
@@ -81,6 +84,20 @@ export function validateWith(bytes: Uint8Array, policy: Policy, policyGates: boo
   }
 }
 
+/** feature name → enabled, per (frozen) feature list: normalised policies are reused across calls */
+const enabledCache = new WeakMap<readonly FeatureName[], Readonly<Record<string, boolean>>>();
+
+function enabledFeatures(features: readonly FeatureName[]): Readonly<Record<string, boolean>> {
+  let enabled = enabledCache.get(features);
+  if (enabled !== undefined) return enabled;
+  const map: Record<string, boolean> = {};
+  for (const f of features) map[f] = true;
+  enabled = Object.freeze(map);
+  // only a list that cannot change may be remembered
+  if (Object.isFrozen(features)) enabledCache.set(features, enabled);
+  return enabled;
+}
+
 function validateBytes(bytes: Uint8Array, policy: Policy, policyGates: boolean): ValidationResult {
   const limits = policy.limits;
   const c = new IssueCollector();
@@ -88,8 +105,7 @@ function validateBytes(bytes: Uint8Array, policy: Policy, policyGates: boolean):
     c.add('forbidden.limit.module-bytes', `${specText('forbidden.limit.module-bytes')}: ${bytes.length} bytes, the limit is ${limits.moduleBytes}`, 0);
     return { ok: false, issues: c.issues };
   }
-  const enabled: Record<string, boolean> = {};
-  for (const f of policy.features) enabled[f] = true;
+  const enabled = enabledFeatures(policy.features);
 
   const onFeature = (f: FeatureName, offset: number, what: string) => {
     if (!enabled[f]) c.add(`forbidden.feature.${f}`, featureMessage(f, what), offset);
@@ -114,7 +130,7 @@ function validateBytes(bytes: Uint8Array, policy: Policy, policyGates: boolean):
   }
 
   // bodies whose locals are over a limit are not validated (their locals are never expanded)
-  const skip = new Uint8Array(info.funcTypeIndices.length);
+  const skip = info.funcTypeIndices.length === 0 ? NO_BYTES : new Uint8Array(info.funcTypeIndices.length);
   let total = 0;
   info.codes.forEach((body, i) => {
     const funcIndex = info.importedFunctions + i;
