@@ -472,8 +472,8 @@ class SandboxCore implements HostInvoker {
     const after = this.rawFuel();
     const used = frame.startFuel - (after < 0n ? 0n : after);
     const fuelUsed = used < 0n ? 0n : used;
-    // a leaf export (one that calls nothing) may return with the fuel just below zero, since only functions
-    // that call test at their exit (src/instrument/fuel.ts): its results were computed past the budget
+    // a hardened export tests the fuel at its exit, so this is a guard: results computed past the budget
+    // (a module hardened by another version, or fuel set negative by a host function) are not returned
     if (!threw && frame.fault === undefined && after < 0n)
       return failure('out-of-fuel', `${TRAP_MESSAGES['out-of-fuel']}; ${fuelUsed} used by this call`, fuelUsed);
     if (!threw && frame.fault === undefined) {
