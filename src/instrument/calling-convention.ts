@@ -26,24 +26,32 @@
  * The fuel protocol. `$fuel` (exported, the host's view) is, while guest code runs, a *lower bound* on the
  * fuel left, and exact whenever control crosses a globals boundary (a host call in or out, a call to or
  * from a globals function, `call_indirect`). Inside a function the fuel left is `$fuel + $s`: every charge
- * subtracts from `$s` in a register, and tests `$s < 0`. Only then does it call `$refuel`, which computes
- * the fuel left `f = $fuel + $s`, traps out of fuel when `f < 0` (storing `f`, the negative sentinel), and
- * otherwise lowers `$fuel` to `max(f - CHUNK, 0)` and returns the new slack. So `$fuel` is stored once
- * per CHUNK units, and never exceeds the truth: a trap of any kind leaves a `$fuel` at most CHUNK (plus one
- * segment's charge) below the exact figure, an overcharge, never an undercharge. Without a trap every
- * boundary makes it exact again, so a completed call is charged exactly.
+ * subtracts from `$s` in a register. The tests (function entries, loop headers, bulk operations, and the
+ * exits of params functions) compare `$s` with the module's *margin* M, a bound on what any of its
+ * functions charges between two tests (fuel.ts `fuelMargin`), so `$s` cannot fall below 0 before the next
+ * test. Only when `$s < M` does the slow path run (inline: a call there, even one never taken, makes V8 keep
+ * a hot loop's values in memory): it computes the fuel left `f = $fuel + $s`, traps out of fuel when f < 0
+ * (storing f, the negative sentinel), and otherwise sets `$s = min(f, C)` and `$fuel = f - $s`, with the
+ * chunk C = M + FUEL_CHUNK. So `$fuel` is stored about once per FUEL_CHUNK units, and never exceeds the
+ * truth: a trap of any other kind leaves it at most C below the exact figure (`report.fuel.trapOvercharge`),
+ * an overcharge, never an undercharge. Every boundary makes it exact again, so a call that returns is
+ * charged exactly. (When less than C is left, `$fuel` is 0 and `$s` the exact fuel.)
  *
  *   call to a params function    push `$s` and `$d` after the arguments; pop the returned slack into `$s`
- *   any other call               `$fuel += $s` (now exact), `$depth = $d`; after it, `$s = 0` (the callee
- *                                left `$fuel` exact), so the next charge takes the slow path and re-floors
- *   globals function entry       `$s` is 0 (`$fuel` is exact at a boundary); `$d = $depth + weight`
- *   globals function exit        `$fuel += $s` (exact for the caller), `$depth = $d - weight`
- *   params function exit         the slack is the extra result
+ *                                (the callee tested at its exit, so it is at least M)
+ *   any other call               `$fuel += $s` (now exact), `$depth = $d`; after it, `$s = $refuel(0)`:
+ *                                the callee left `$fuel` exact, re-floor (a call is cheap there: the
+ *                                caller's values are saved across the call anyway)
+ *   globals function entry       `$s` is 0 (`$fuel` is exact at a boundary), so the entry test re-floors;
+ *                                `$d = $depth + weight`
+ *   globals function exit        `$fuel += $s` (exact for the caller), a trap if that is negative (no call
+ *                                returns past its budget), `$depth = $d - weight` (if it calls anything)
+ *   params function exit         the test, then the slack as the extra result
  *
- * A `$refuel` that re-floors has changed what every caller's saved slack is relative to; that is harmless,
- * because a caller's slack is dead while its callee runs (it is replaced by the callee's result, or by 0
- * after a globals call). The depth needs no restore in params and globals callers alike: each frame keeps
- * its own `$d`, and `$depth` is written only at boundaries and at an overflow (the sentinel, > LIMIT).
+ * A re-floor has changed what every caller's saved slack is relative to; that is harmless, because a
+ * caller's slack is dead while its callee runs (it is replaced by the callee's result, or re-floored after a
+ * globals call). The depth needs no restore in params functions: each frame keeps its own `$d`, and `$depth`
+ * is written only at boundaries and at an overflow (the sentinel, > LIMIT).
  */
 
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
@@ -57,7 +65,7 @@ export const enum Convention {
   Direct = 2,
 }
 
-/** How far below the exact fuel `$refuel` sets `$fuel`: the most a trap can overcharge (plus one segment). */
+/** How far below the exact fuel a re-floor sets `$fuel`, beyond the module's margin (see above). */
 export const FUEL_CHUNK = 65_536;
 
 export interface ConventionPlan {

@@ -2,9 +2,10 @@
  * Fuel: deterministic, weighted instruction counting.
  *
  * Purpose: every instruction a guest executes is paid for, before it runs, from an internal mutable i64
- * global `$fuel` whose initial value is the policy's budget. When a charge takes `$fuel` below zero, the guest
- * executes `unreachable` at once; the negative value is the sentinel that tells the host "out of fuel" from
- * any other trap, and it is sticky: every later charge keeps it negative until the host refuels.
+ * global `$fuel` whose initial value is the policy's budget (kept in a register inside the guest, see below).
+ * When a test finds the fuel below zero, the guest stores it and executes `unreachable`; the negative value
+ * is the sentinel that tells the host "out of fuel" from any other trap, and it is sticky: every later test
+ * finds it negative until the host refuels.
  *
  * Metered blocks (after wasm-instrument): a body is cut into straight-line segments, each of which runs
  * entirely or not at all when nothing traps. A segment ends after a branch (`br`, `br_if`, `br_table`,
@@ -13,16 +14,17 @@
  * else-branch, after an `end`, after a `br_if`. The whole segment is charged at its start, so accounting is
  * exact on every path that does not trap and never undercharged; a trap in mid-segment overcharges.
  *
- *   before                          after
+ *   before                          after (M: the module's margin, C: the chunk)
  *   (loop $l                        (loop $l
- *     local.get 0                     global.get $fuel  i64.const 5  i64.sub  global.set $fuel
- *     i32.const 1                     global.get $fuel  i64.const 0  i64.lt_s
- *     i32.sub                         if  unreachable  end
- *     local.tee 0                     local.get 0  i32.const 1  i32.sub  local.tee 0
- *     br_if $l)                       br_if $l)
+ *     local.get 0                     local.get $s  i64.const 5  i64.sub  local.set $s
+ *     i32.const 1                     local.get $s  i64.const M  i64.lt_s
+ *     i32.sub                         if  ($s = $fuel + $s: the fuel left; trap if < 0;
+ *     local.tee 0                          $s = min($s, C), $fuel = the rest)  end
+ *     br_if $l)                       local.get 0  i32.const 1  i32.sub  local.tee 0  br_if $l)
  *
- * Every segment tests for exhaustion right after its charge (against a register, see below), so a guest
- * never starts a segment it cannot pay for, and a bulk operation never starts without its fuel.
+ * Where the tests go: function entries, loop headers (everything that can repeat passes through one),
+ * variable charges (a bulk operation never starts without its fuel) and exits; the other segments only
+ * subtract. A guest that runs out traps at the next test, at most one straight path of one function later.
  *
  * Variable costs are charged right before the instruction (after the segment's own charge), from its
  * length operand (on top of the stack), through a scratch i32 *global*, so that no function gains a local
@@ -33,13 +35,13 @@
  * and table.grow (per element): a 4 GiB memory.fill is refused before it starts.
  *
  * Where the fuel lives (src/instrument/calling-convention.ts): inside a function, in a slack local or
- * parameter `$s`, with `$fuel + $s` the fuel left; every charge subtracts from `$s` and tests `$s < 0`, and
- * only then calls `$refuel` (which traps out of fuel, or lowers `$fuel` by a chunk and returns a new slack).
- * So `$fuel` is a lower bound while the guest runs (a trap overcharges, never undercharges) and exact at
- * every boundary with the host, a table or another globals function. Every charge tests: a charge that
- * only subtracted could leave `$fuel + $s` below `$fuel`, and a trap there would undercharge. A function
- * at V8's locals limit (the direct convention) charges `$fuel` itself, exactly.
-
+ * parameter `$s`, with `$fuel + $s` the fuel left. Segments subtract from `$s`; the tests (the first segment
+ * of a body, loop headers, variable charges, the exits) compare it with the module's margin and re-floor
+ * inline when it is below. So `$fuel` is a lower bound while the guest runs (a trap overcharges by at most
+ * a chunk, never undercharges) and exact at every boundary with the host, a table or another globals
+ * function. A function at V8's locals limit (the direct convention) charges `$fuel` itself, exactly, and
+ * tests at every charge.
+ *
  * The function's locals are charged in its first segment (`CostTable.local` each, per call).
  *
  * Known limits: dead code after a branch is still charged (its charge never runs); a segment whose cost is
@@ -377,7 +379,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
 }
 
 /**
- * `$refuel(s: i64) -> i64`, the slow path of every charge (see calling-convention.ts): with f = `$fuel` + s
+ * `$refuel(s: i64) -> i64`, the re-floor after a call that hands over (see calling-convention.ts): with f = `$fuel` + s
  * the fuel left, trap out of fuel if f < 0 (leaving f, the negative sentinel, in `$fuel`); otherwise set
  * `$fuel` to max(f - chunk, 0) and return the new slack f - `$fuel`. Locals: 1 = f, 2 = the new floor.
  */
