@@ -39,9 +39,8 @@
  *
  *   call to a params function    push `$s` and `$d` after the arguments; pop the returned slack into `$s`
  *                                (the callee tested at its exit, so it is at least M)
- *   any other call               `$fuel += $s` (now exact), `$depth = $d`; after it, `$s = $refuel(0)`:
- *                                the callee left `$fuel` exact, re-floor (a call is cheap there: the
- *                                caller's values are saved across the call anyway)
+ *   any other call               `$fuel += $s` (now exact), `$depth = $d`; after it, `$s = 0` (the callee
+ *                                left `$fuel` exact) and the test, which re-floors
  *   globals function entry       `$s` is 0 (`$fuel` is exact at a boundary), so the entry test re-floors;
  *                                `$d = $depth + weight`
  *   globals function exit        `$fuel += $s` (exact for the caller), a trap if that is negative (no call

@@ -62,8 +62,6 @@ export interface FuelContext {
   depthGlobal: number;
   /** the scratch i32 global of variable charges */
   scratchGlobal: number;
-  /** the function index of `$refuel` */
-  refuelFunction: number;
   convention: Convention;
   /** `$s` and `$d`: the two new parameters (params) or the two appended locals (globals); unused (direct) */
   slackLocal: number;
@@ -207,8 +205,9 @@ class Charger {
     } else {
       before.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x24).u32(f); // $fuel += $s: exact
       before.byte(0x20).u32(d).byte(0x24).u32(dg); // $depth = $d
-      // the callee left `$fuel` exact: re-floor (a call here costs little, the values are saved already)
-      after.byte(0x42).byte(0x00).byte(0x10).u32(this.ctx.refuelFunction).byte(0x21).u32(s);
+      // the callee left `$fuel` exact: re-floor
+      after.byte(0x42).byte(0x00).byte(0x21).u32(s); // $s = 0,
+      this.check(after); // so the test re-floors (inline: a call to a shared helper here measured 4–12% slower)
     }
     return { before: before.toBytes(), after: after.toBytes() };
   }
@@ -376,23 +375,4 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   }
   // validated bodies always end with the function's `end`
   throw new Error('wasm-harden internal error: function body without a final end');
-}
-
-/**
- * `$refuel(s: i64) -> i64`, the re-floor after a call that hands over (see calling-convention.ts): with f = `$fuel` + s
- * the fuel left, trap out of fuel if f < 0 (leaving f, the negative sentinel, in `$fuel`); otherwise set
- * `$fuel` to max(f - chunk, 0) and return the new slack f - `$fuel`. Locals: 1 = f, 2 = the new floor.
- */
-export function refuelBody(fuelGlobal: number, chunk: number): Uint8Array {
-  const w = new ByteWriter(64);
-  w.u32(1).u32(2).byte(0x7e); // locals: 2 × i64
-  w.byte(0x23).u32(fuelGlobal).byte(0x20).u32(0).byte(0x7c).byte(0x22).u32(1); // f = $fuel + s
-  w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40); // if (f < 0)
-  w.byte(0x20).u32(1).byte(0x24).u32(fuelGlobal).byte(0x00).byte(0x0b); //   $fuel = f; unreachable
-  w.byte(0x20).u32(1).byte(0x42).s64(BigInt(chunk)).byte(0x7d).byte(0x22).u32(2); // F = f - chunk
-  w.byte(0x42).byte(0x00).byte(0x20).u32(2).byte(0x42).byte(0x00).byte(0x55).byte(0x1b).byte(0x22).u32(2); // F = F > 0 ? F : 0
-  w.byte(0x24).u32(fuelGlobal); // $fuel = F
-  w.byte(0x20).u32(1).byte(0x20).u32(2).byte(0x7d); // f - F
-  w.byte(0x0b);
-  return w.toBytes();
 }

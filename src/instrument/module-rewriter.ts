@@ -3,10 +3,9 @@
  * that does not change and re-encoding only what does.
  *
  *   type      + the internal type of each params-convention function (src/instrument/calling-convention.ts),
- *             one per distinct original type; + `$refuel`'s `[i64] -> [i64]`; + one `[] -> results` type per
- *             distinct multi-value result list the stack wrapper needs
- *   function  params-convention functions get their internal type; + `$refuel`, after every defined
- *             function, so no function index moves
+ *             one per distinct original type; + one `[] -> results` type per distinct multi-value result
+ *             list the stack wrapper needs
+ *   function  params-convention functions get their internal type
  *   table     maxima capped (src/instrument/caps.ts)
  *   memory    maxima capped
  *   global    + $fuel (mut i64, initialised to the budget), $depth (mut i32, 0) and $n (mut i32, the
@@ -18,8 +17,7 @@
  *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts): globals-convention
  *             bodies gain two locals (the slack `$s: i64` and the depth `$d: i32`) after their own,
  *             params-convention bodies have them as their two new parameters (and renumber their declared
- *             locals); + `$refuel`'s body. A body that would outgrow V8's function size limit is reported,
- *             not emitted.
+ *             locals). A body that would outgrow V8's function size limit is reported, not emitted.
  * Sections that do not exist are created in their place; custom sections stay where they were. No type,
  * function or global index moves: new ones go after the existing ones.
  */
@@ -31,7 +29,7 @@ import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
-import { fuelExit, fuelMargin, planFuel, refuelBody, type FuelContext } from './fuel.js';
+import { fuelExit, fuelMargin, planFuel, type FuelContext } from './fuel.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
 import { Convention, FUEL_CHUNK, planConventions } from './calling-convention.js';
@@ -95,14 +93,11 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const scratchGlobal = fuelGlobal + 2;
   const oversize: OversizeBody[] = [];
 
-  // new types go after the existing ones: the internal types, $refuel's, then the wrappers' block types
+  // new types go after the existing ones: the internal types, then the wrappers' block types
   const extraTypes: { params: Uint8Array; results: Uint8Array }[] = [];
   const addType = (params: Uint8Array, results: Uint8Array): number => extraTypes.push({ params, results }) - 1 + info.types.length;
   const plan = planConventions(info);
   const internalTypeIndex = plan.newTypes.map((t) => addType(t.params, t.results));
-  const hasCode = info.codes.length > 0;
-  const refuelType = hasCode ? addType(Uint8Array.of(0x7e), Uint8Array.of(0x7e)) : -1;
-  const refuelFunction = info.funcTypeIndices.length;
   const takesParams = new Uint8Array(info.funcTypeIndices.length);
   plan.conventions.forEach((c, i) => {
     if (c === Convention.Params) takesParams[info.importedFunctions + i] = 1;
@@ -135,7 +130,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const margin = fuelMargin(info.codes, opts.costs);
   const snippets = new Map<number, Uint8Array>();
   const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
-  code.u32(info.codes.length + (hasCode ? 1 : 0));
+  code.u32(info.codes.length);
   const body = new ByteWriter(1024);
   info.codes.forEach((fb, i) => {
     const type = info.types[info.functions[i]!]!;
@@ -149,7 +144,6 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       fuelGlobal,
       depthGlobal,
       scratchGlobal,
-      refuelFunction,
       convention,
       slackLocal,
       depthLocal: slackLocal + 1,
@@ -191,10 +185,6 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: i, offset: fb.start, size: body.length });
     code.u32(body.length).bytes(body.finish());
   });
-  if (hasCode) {
-    const refuel = refuelBody(fuelGlobal, margin + FUEL_CHUNK);
-    code.u32(refuel.length).bytes(refuel);
-  }
 
   const out = new ByteWriter(Math.ceil(bytes.length * 1.3) + 256);
   out.range(bytes, 0, 8);
@@ -252,15 +242,10 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
         writeType(s);
         break;
       case SectionId.Function: {
-        // params-convention functions take their internal type; $refuel goes last
-        if (!hasCode) {
-          out.range(bytes, s.offset, s.end);
-          break;
-        }
+        // params-convention functions take their internal type
         const w = new ByteWriter();
-        w.u32(info.functions.length + 1);
+        w.u32(info.functions.length);
         info.functions.forEach((t, i) => w.u32(plan.internalType[i]! >= 0 ? internalTypeIndex[plan.internalType[i]!]! : t));
-        w.u32(refuelType);
         out.section(SectionId.Function, w);
         break;
       }

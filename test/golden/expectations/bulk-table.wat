@@ -6,7 +6,6 @@
   (type $t2 (func (param i32 i32)))
   (type $t3 (func))
   (type $t4 (func (param i32) (result i32)))
-  (type $t5 (func (param i64) (result i64)))
   (func $f0 (type $t0) (result i32)
     (local $l0 i64) (local $l1 i32)
     block $B0 (result i32)
@@ -581,8 +580,33 @@
       global.set $__wasm_harden_depth
       call_indirect $T0 (type $t0)
       i64.const 0
-      call $f10
       local.set $l1
+      local.get $l1
+      i64.const 11
+      i64.lt_s
+      if $I4
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I5
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65547
+        local.get $l1
+        local.get $l1
+        i64.const 65547
+        i64.gt_s
+        select
+        local.tee $l1
+        i64.sub
+        global.set $__wasm_harden_fuel
+      end
     end
     local.get $l2
     i32.const 152
@@ -595,36 +619,9 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I6
       unreachable
     end)
-  (func $f10 (type $t5) (param $p0 i64) (result i64)
-    (local $l1 i64) (local $l2 i64)
-    global.get $__wasm_harden_fuel
-    local.get $p0
-    i64.add
-    local.tee $l1
-    i64.const 0
-    i64.lt_s
-    if $I0
-      local.get $l1
-      global.set $__wasm_harden_fuel
-      unreachable
-    end
-    local.get $l1
-    i64.const 65547
-    i64.sub
-    local.tee $l2
-    i64.const 0
-    local.get $l2
-    i64.const 0
-    i64.gt_s
-    select
-    local.tee $l2
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    local.get $l2
-    i64.sub)
   (table $T0 8 100000 funcref)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))

@@ -3,7 +3,6 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (param i32 i32) (result i32)))
-  (type $t2 (func (param i64) (result i64)))
   (import "env" "twice" (func $env.twice (type $t0)))
   (func $f1 (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64) (local $l2 i32)
@@ -153,8 +152,33 @@
       global.set $__wasm_harden_depth
       call $f1
       i64.const 0
-      call $f7
       local.set $l1
+      local.get $l1
+      i64.const 30
+      i64.lt_s
+      if $I4
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I5
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65566
+        local.get $l1
+        local.get $l1
+        i64.const 65566
+        i64.gt_s
+        select
+        local.tee $l1
+        i64.sub
+        global.set $__wasm_harden_fuel
+      end
       global.get $__wasm_harden_fuel
       local.get $l1
       i64.add
@@ -163,8 +187,33 @@
       global.set $__wasm_harden_depth
       call $f1
       i64.const 0
-      call $f7
       local.set $l1
+      local.get $l1
+      i64.const 30
+      i64.lt_s
+      if $I6
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I7
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65566
+        local.get $l1
+        local.get $l1
+        i64.const 65566
+        i64.gt_s
+        select
+        local.tee $l1
+        i64.sub
+        global.set $__wasm_harden_fuel
+      end
     end
     local.get $l2
     i32.const 152
@@ -177,7 +226,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I8
       unreachable
     end)
   (func $host (type $t0) (param $p0 i32) (result i32)
@@ -233,8 +282,33 @@
       global.set $__wasm_harden_depth
       call $env.twice
       i64.const 0
-      call $f7
       local.set $l1
+      local.get $l1
+      i64.const 30
+      i64.lt_s
+      if $I4
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I5
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65566
+        local.get $l1
+        local.get $l1
+        i64.const 65566
+        i64.gt_s
+        select
+        local.tee $l1
+        i64.sub
+        global.set $__wasm_harden_fuel
+      end
       global.get $__wasm_harden_fuel
       local.get $l1
       i64.add
@@ -243,8 +317,33 @@
       global.set $__wasm_harden_depth
       call $f1
       i64.const 0
-      call $f7
       local.set $l1
+      local.get $l1
+      i64.const 30
+      i64.lt_s
+      if $I6
+        global.get $__wasm_harden_fuel
+        local.get $l1
+        i64.add
+        local.tee $l1
+        i64.const 0
+        i64.lt_s
+        if $I7
+          local.get $l1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l1
+        i64.const 65566
+        local.get $l1
+        local.get $l1
+        i64.const 65566
+        i64.gt_s
+        select
+        local.tee $l1
+        i64.sub
+        global.set $__wasm_harden_fuel
+      end
     end
     local.get $l2
     i32.const 152
@@ -257,7 +356,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I8
       unreachable
     end)
   (func $indirect (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
@@ -314,8 +413,33 @@
       global.set $__wasm_harden_depth
       call_indirect $T0 (type $t0)
       i64.const 0
-      call $f7
       local.set $l2
+      local.get $l2
+      i64.const 30
+      i64.lt_s
+      if $I4
+        global.get $__wasm_harden_fuel
+        local.get $l2
+        i64.add
+        local.tee $l2
+        i64.const 0
+        i64.lt_s
+        if $I5
+          local.get $l2
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $l2
+        i64.const 65566
+        local.get $l2
+        local.get $l2
+        i64.const 65566
+        i64.gt_s
+        select
+        local.tee $l2
+        i64.sub
+        global.set $__wasm_harden_fuel
+      end
     end
     local.get $l3
     i32.const 176
@@ -328,7 +452,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I6
       unreachable
     end)
   (func $count (type $t0) (param $p0 i32) (result i32)
@@ -423,8 +547,33 @@
           global.set $__wasm_harden_depth
           call $f1
           i64.const 0
-          call $f7
           local.set $l2
+          local.get $l2
+          i64.const 30
+          i64.lt_s
+          if $I8
+            global.get $__wasm_harden_fuel
+            local.get $l2
+            i64.add
+            local.tee $l2
+            i64.const 0
+            i64.lt_s
+            if $I9
+              local.get $l2
+              global.set $__wasm_harden_fuel
+              unreachable
+            end
+            local.get $l2
+            i64.const 65566
+            local.get $l2
+            local.get $l2
+            i64.const 65566
+            i64.gt_s
+            select
+            local.tee $l2
+            i64.sub
+            global.set $__wasm_harden_fuel
+          end
           local.set $l1
           local.get $p0
           i32.const 1
@@ -450,36 +599,9 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I8
+    if $I10
       unreachable
     end)
-  (func $f7 (type $t2) (param $p0 i64) (result i64)
-    (local $l1 i64) (local $l2 i64)
-    global.get $__wasm_harden_fuel
-    local.get $p0
-    i64.add
-    local.tee $l1
-    i64.const 0
-    i64.lt_s
-    if $I0
-      local.get $l1
-      global.set $__wasm_harden_fuel
-      unreachable
-    end
-    local.get $l1
-    i64.const 65566
-    i64.sub
-    local.tee $l2
-    i64.const 0
-    local.get $l2
-    i64.const 0
-    i64.gt_s
-    select
-    local.tee $l2
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    local.get $l2
-    i64.sub)
   (table $T0 2 100000 funcref)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))

@@ -3,7 +3,6 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (result i32)))
-  (type $t2 (func (param i64) (result i64)))
   (func $grow (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64) (local $l2 i32)
     block $B0 (result i32)
@@ -257,33 +256,6 @@
     if $I3
       unreachable
     end)
-  (func $f4 (type $t2) (param $p0 i64) (result i64)
-    (local $l1 i64) (local $l2 i64)
-    global.get $__wasm_harden_fuel
-    local.get $p0
-    i64.add
-    local.tee $l1
-    i64.const 0
-    i64.lt_s
-    if $I0
-      local.get $l1
-      global.set $__wasm_harden_fuel
-      unreachable
-    end
-    local.get $l1
-    i64.const 65544
-    i64.sub
-    local.tee $l2
-    i64.const 0
-    local.get $l2
-    i64.const 0
-    i64.gt_s
-    select
-    local.tee $l2
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    local.get $l2
-    i64.sub)
   (table $T0 1 5 funcref)
   (memory $mem 1 3)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))

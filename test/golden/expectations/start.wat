@@ -2,7 +2,6 @@
 ;; Generated: BLESS=1 npx vitest run test/golden
 (module
   (type $t0 (func))
-  (type $t1 (func (param i64) (result i64)))
   (import "env" "n" (global $env.n i32))
   (func $f0 (type $t0)
     (local $l0 i32) (local $l1 i64) (local $l2 i32)
@@ -99,33 +98,6 @@
     if $I7
       unreachable
     end)
-  (func $f1 (type $t1) (param $p0 i64) (result i64)
-    (local $l1 i64) (local $l2 i64)
-    global.get $__wasm_harden_fuel
-    local.get $p0
-    i64.add
-    local.tee $l1
-    i64.const 0
-    i64.lt_s
-    if $I0
-      local.get $l1
-      global.set $__wasm_harden_fuel
-      unreachable
-    end
-    local.get $l1
-    i64.const 65567
-    i64.sub
-    local.tee $l2
-    i64.const 0
-    local.get $l2
-    i64.const 0
-    i64.gt_s
-    select
-    local.tee $l2
-    global.set $__wasm_harden_fuel
-    local.get $l1
-    local.get $l2
-    i64.sub)
   (global $sum (mut i32) (i32.const 0))
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
