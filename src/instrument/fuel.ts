@@ -72,6 +72,10 @@ export interface FuelContext {
   takesParams: Uint8Array;
   /** the module's margin: at least the most any of its functions charges between two tests (`fuelMargin`) */
   margin: number;
+  /** `$lowmark` (mut i64): the loop headers' threshold, the margin, or 0 once less than a chunk is left */
+  lowmarkGlobal: number;
+  /** the offsets of the loops to wrap in a `$retry` loop (`loopsToWrap`) */
+  wrap: ReadonlySet<number>;
   /** snippets already made for this module (they repeat: same slack local, same cost), by `snippetKey` */
   snippets: Map<number, Uint8Array>;
 }
@@ -109,9 +113,13 @@ export interface FuelPlan {
  * hand-over (which must see the charge of the segment the call starts).
  */
 export const AFTER_CALL_ORDER = 1;
+/** the `end` of a loop's `$retry` wrapper, right after the loop's own `end` */
+export const RETRY_END_ORDER = 2;
 export const FUEL_ORDER = 10;
 export const VARIABLE_ORDER = 11;
 export const BEFORE_CALL_ORDER = 12;
+/** a loop's `$retry` wrapper and its test, before the loop (after the charge of the segment the loop ends) */
+export const RETRY_ORDER = 13;
 
 /**
  * How charges read and write the fuel: the slack `$s` (params, globals) or the global itself (direct).
@@ -151,15 +159,65 @@ class Charger {
       return;
     }
     const margin = BigInt(this.margin);
-    const chunk = margin + BigInt(FUEL_CHUNK);
     w.byte(0x20).u32(s).byte(0x42).s64(margin).byte(0x53).byte(0x04).byte(0x40); // if ($s < margin)
+    this.refloor(w);
+    w.byte(0x0b);
+  }
+
+  /** the re-floor (see `check`), inside an `if` */
+  private refloor(w: ByteWriter): void {
+    const { slackLocal: s, fuelGlobal: f } = this.ctx;
+    const chunk = BigInt(this.margin) + BigInt(FUEL_CHUNK);
     w.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x22).u32(s); //   $s = $fuel + $s
     w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x20).u32(s).byte(0x24).u32(f).byte(0x00).byte(0x0b); //   if ($s < 0) { $fuel = $s; unreachable }
     // the new slack: chunk, or all of the fuel when less is left; `$fuel` = fuel left - new slack (no reload)
     w.byte(0x20).u32(s); //   the fuel left
     w.byte(0x42).s64(chunk).byte(0x20).u32(s).byte(0x20).u32(s).byte(0x42).s64(chunk).byte(0x55).byte(0x1b); //   min(it, chunk)
     w.byte(0x22).u32(s).byte(0x7d).byte(0x24).u32(f); //   $s = that; $fuel = fuel left - $s
+    this.lowmark(w);
+  }
+
+  /** `$lowmark = $fuel == 0 ? 0 : margin` (see `loopPrefix`) */
+  private lowmark(w: ByteWriter): void {
+    w.byte(0x42).byte(0x00).byte(0x42).s64(BigInt(this.margin)).byte(0x23).u32(this.ctx.fuelGlobal).byte(0x50).byte(0x1b);
+    w.byte(0x24).u32(this.ctx.lowmarkGlobal);
+  }
+
+  /**
+   * A loop's test lives outside it (the re-floor in a hot loop's body, even never taken, costs it 10–20%,
+   * and up to 3× on a br_table interpreter): the loop is wrapped in a second loop with the same type,
+   *
+   *   loop bt                                   ;; $retry
+   *     if ($s < $lowmark) re-floor
+   *     loop bt                                 ;; the original
+   *       br_if $retry ($s < $lowmark)          ;; (carries the loop's parameters back)
+   *       $s -= the header segment's cost
+   *       ...
+   *     end
+   *   end
+   *
+   * so the header itself only compares and subtracts. `$lowmark` is the margin while more than a chunk is
+   * left; once less is (`$fuel` is 0 and `$s` the exact fuel), it is 0, so that the retry cannot bounce:
+   * the loop then runs until the fuel is negative and traps at the next test (one iteration late at most).
+   * Branches from inside to labels outside the loop cross one more label (planFuel renumbers them).
+   */
+  loopPrefix(blockType: Uint8Array): Uint8Array {
+    const { slackLocal: s } = this.ctx;
+    const w = new ByteWriter(80);
+    w.byte(0x03).bytes(blockType); // loop bt ($retry)
+    w.byte(0x20).u32(s).byte(0x23).u32(this.ctx.lowmarkGlobal).byte(0x53).byte(0x04).byte(0x40); // if ($s < $lowmark)
+    this.refloor(w);
     w.byte(0x0b);
+    return w.toBytes();
+  }
+
+  /** the original loop's header: back to `$retry` when the slack is low, else subtract */
+  loopHeader(cost: number): Uint8Array {
+    const { slackLocal: s } = this.ctx;
+    const w = new ByteWriter(24);
+    w.byte(0x20).u32(s).byte(0x23).u32(this.ctx.lowmarkGlobal).byte(0x53).byte(0x0d).u32(1); // br_if $retry ($s < $lowmark)
+    if (cost > 0) this.subtract(w, cost);
+    return w.toBytes();
   }
 
   /** fuel -= cost, with the test when `checks` (function entry, loop headers) or in the direct convention */
@@ -230,6 +288,52 @@ export function fuelExit(ctx: FuelContext, margin: number): Uint8Array {
   return w.toBytes();
 }
 
+const END = Uint8Array.of(0x0b);
+
+/**
+ * The loops to wrap in a `$retry` loop (see `Charger.loopPrefix`): those with no call inside, at any depth.
+ * They are the tight loops, where an inline re-floor costs the most; in a loop that calls, V8 saves the
+ * loop's values around the call anyway, and the extra loop level measured slower (QuickJS's interpreter
+ * loop: fib 1.07× → 1.80×). None in the direct convention, which tests every charge.
+ */
+export function loopsToWrap(bytes: Uint8Array, body: FunctionBody, convention: Convention): ReadonlySet<number> {
+  const wrap = new Set<number>();
+  if (convention === Convention.Direct) return wrap;
+  const r = new Reader(bytes, body.codeStart, body.end);
+  const open: number[] = []; // per open construct: its offset if a loop, else -1
+  const calls: boolean[] = [];
+  while (r.pos < body.end) {
+    const at = r.pos;
+    const op = readOpcode(r);
+    skipImmediates(r, op, at);
+    if (op.prefix !== 0) continue;
+    switch (op.code) {
+      case 0x02:
+      case 0x04:
+        open.push(-1);
+        calls.push(false);
+        break;
+      case 0x03:
+        open.push(at);
+        calls.push(false);
+        break;
+      case 0x10:
+      case 0x11:
+        if (calls.length > 0) calls[calls.length - 1] = true;
+        break;
+      case 0x0b: {
+        if (open.length === 0) return wrap; // the function's end
+        const loop = open.pop()!;
+        const called = calls.pop()!;
+        if (called && calls.length > 0) calls[calls.length - 1] = true;
+        if (loop >= 0 && !called) wrap.add(loop);
+        break;
+      }
+    }
+  }
+  return wrap;
+}
+
 /** 0xFC sub-opcodes of the bulk operations, and which unit they are charged in. */
 const BULK_MEMORY = new Set([0x08, 0x0a, 0x0b]); // memory.init, memory.copy, memory.fill
 const BULK_TABLE = new Set([0x0c, 0x0e, 0x11]); // table.init, table.copy, table.fill
@@ -249,8 +353,22 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   let segCost = body.localCount * costs.local;
   let hasCalls = false;
   let depth = 0;
+  // some loops are wrapped in a `$retry` loop (see `Charger.loopPrefix` and `loopsToWrap`)
+  const wrapLoops = ctx.wrap.size > 0;
+  const loops: number[] = []; // (loop offset, block type start, block type end) triples
+  const loopEnds: number[] = []; // offsets right after a wrapped loop's `end`
+  // per open construct (innermost last): 1 for a wrapped loop, 0 for anything else
+  const wrapped: number[] = [];
+  /** a branch's new depth: one more for every wrapped loop between it and its target */
+  const retarget = (leb: number, end: number, d: number) => {
+    if (!wrapLoops) return;
+    let extra = 0;
+    for (let k = wrapped.length - 1; k > wrapped.length - 1 - d && k >= 0; k--) extra += wrapped[k]!;
+    if (extra > 0) edits.shift(leb, end, d + extra);
+  };
 
-  // the first segment (function entry) and loop headers test; the others only subtract
+  // the first segment (function entry) tests, loop headers compare (1: test, 2: a wrapped loop's header);
+  // the others only subtract
   let segChecks = 1;
   const flush = (next: number, nextChecks = 0) => {
     segments.push(segStart, segCost, segChecks);
@@ -265,6 +383,11 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
     const direct = ctx.convention === Convention.Direct;
     for (let i = 0; i < segments.length; i += 3) {
       const cost = segments[i + 1]!;
+      if (segments[i + 2] === 2) {
+        edits.insert(segments[i]!, charger.loopHeader(cost), FUEL_ORDER);
+        points++;
+        continue;
+      }
       const checks = segments[i + 2] === 1;
       // costs above 2^20 are not cached (the key must stay an exact integer)
       const key = direct || cost >= 2 ** 20 ? -1 : snippetKey(ctx.slackLocal, cost, checks);
@@ -289,6 +412,9 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
       if (seq.before.length > 0) edits.insert(calls[i]!, seq.before, BEFORE_CALL_ORDER);
       if (seq.after.length > 0) edits.insert(calls[i + 1]!, seq.after, AFTER_CALL_ORDER);
     }
+    for (let i = 0; i < loops.length; i += 3)
+      edits.insert(loops[i]!, charger.loopPrefix(bytes.subarray(loops[i + 1]!, loops[i + 2]!)), RETRY_ORDER);
+    for (const at of loopEnds) edits.insert(at, END, RETRY_END_ORDER);
     return points;
   };
 
@@ -310,15 +436,24 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
         }
         case 0x02: // block: no new segment
           depth++;
+          wrapped.push(0);
           break;
         case 0x03: // loop: its header is a branch target, and where repetition is paid for
           skipImmediates(r, op, at);
           depth++;
-          flush(r.pos, 1);
+          if (ctx.wrap.has(at)) {
+            loops.push(at, at + 1, r.pos);
+            wrapped.push(1);
+            flush(r.pos, 2);
+          } else {
+            wrapped.push(0);
+            flush(r.pos, 1);
+          }
           continue;
         case 0x04: // if: the then-branch starts a segment
           skipImmediates(r, op, at);
           depth++;
+          wrapped.push(0);
           flush(r.pos);
           continue;
         case 0x05: // else
@@ -330,6 +465,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
             return { staticCost, hasCalls, points: emit(ctx.margin) };
           }
           depth--;
+          if (wrapped.pop() === 1) loopEnds.push(r.pos);
           flush(r.pos);
           continue;
         case 0x10: {
@@ -345,11 +481,25 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           calls.push(at, r.pos, 0);
           continue;
         case 0x0c: // br
-        case 0x0d: // br_if
-        case 0x0e: // br_table
-          skipImmediates(r, op, at);
+        case 0x0d: {
+          // br_if
+          const leb = r.pos;
+          const d = r.u32();
+          retarget(leb, r.pos, d);
           flush(r.pos);
           continue;
+        }
+        case 0x0e: {
+          // br_table: every target, then the default
+          const n = r.u32();
+          for (let k = 0; k <= n; k++) {
+            const leb = r.pos;
+            const d = r.u32();
+            retarget(leb, r.pos, d);
+          }
+          flush(r.pos);
+          continue;
+        }
         case 0x00: // unreachable
         case 0x0f: // return
           flush(r.pos);

@@ -8,8 +8,9 @@
  *   function  params-convention functions get their internal type
  *   table     maxima capped (src/instrument/caps.ts)
  *   memory    maxima capped
- *   global    + $fuel (mut i64, initialised to the budget), $depth (mut i32, 0) and $n (mut i32, the
- *             scratch of variable charges), after every existing global, so no index moves
+ *   global    + $fuel (mut i64, initialised to the budget), $depth (mut i32, 0), $n (mut i32, the
+ *             scratch of variable charges) and $lowmark (mut i64, the loop headers' threshold, fuel.ts),
+ *             after every existing global, so no index moves
  *   export    + `__wasm_harden_fuel` and `__wasm_harden_depth` (in the reserved namespace, which guests can
  *             neither import nor export), so any loader can run the module unchanged and a host can read and
  *             refill the budget; + `__wasm_harden_memory` when the module has a memory it does not export
@@ -29,7 +30,7 @@ import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
-import { fuelExit, fuelMargin, planFuel, type FuelContext } from './fuel.js';
+import { fuelExit, fuelMargin, loopsToWrap, planFuel, type FuelContext } from './fuel.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
 import { Convention, FUEL_CHUNK, planConventions } from './calling-convention.js';
@@ -91,6 +92,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const fuelGlobal = info.allGlobals.length;
   const depthGlobal = fuelGlobal + 1;
   const scratchGlobal = fuelGlobal + 2;
+  const lowmarkGlobal = fuelGlobal + 3;
   const oversize: OversizeBody[] = [];
 
   // new types go after the existing ones: the internal types, then the wrappers' block types
@@ -139,6 +141,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     const params = type.params.length;
     // $s and $d: the two new parameters (params), or two locals after the declared ones (globals)
     const slackLocal = convention === Convention.Params ? params : params + fb.localCount;
+    const wrap = loopsToWrap(bytes, fb, convention);
     const ctx: FuelContext = {
       costs: opts.costs,
       fuelGlobal,
@@ -150,6 +153,8 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       shiftFrom: convention === Convention.Params ? params : undefined,
       takesParams,
       margin,
+      lowmarkGlobal,
+      wrap,
       snippets,
     };
     const fuel = planFuel(bytes, fb, ctx, edits);
@@ -170,6 +175,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
         weight,
         blockType: blockTypeFor(type.results),
         fuelExit: fuelExit(ctx, margin),
+        wrap,
       },
       edits,
     );
@@ -209,11 +215,12 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     wroteGlobal = true;
     const w = new ByteWriter();
     const existing = s === undefined ? { count: 0, start: 0 } : afterCount(bytes, s);
-    w.u32(existing.count + 3);
+    w.u32(existing.count + 4);
     if (s !== undefined) w.range(bytes, existing.start, s.end);
     w.byte(0x7e).byte(0x01).byte(0x42).s64(opts.fuel).byte(0x0b); // $fuel: mut i64 = budget
     w.byte(0x7f).byte(0x01).byte(0x41).byte(0x00).byte(0x0b); // $depth: mut i32 = 0
     w.byte(0x7f).byte(0x01).byte(0x41).byte(0x00).byte(0x0b); // $n: mut i32 = 0 (scratch)
+    w.byte(0x7e).byte(0x01).byte(0x42).s64(BigInt(margin)).byte(0x0b); // $lowmark: mut i64 = the margin (fuel.ts)
     out.section(SectionId.Global, w);
   };
   const exportMemory = info.allMemories.length > 0 && !info.exports.some((e) => e.kind === 2 && e.index === 0);

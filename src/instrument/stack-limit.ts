@@ -80,6 +80,8 @@ export interface StackContext {
   blockType: ArrayLike<number>;
   /** appended to the epilogue: the fuel's exit (fuel.ts `fuelExit`) */
   fuelExit: ArrayLike<number>;
+  /** the loops fuel.ts wraps in a `$retry` loop: one more label each (fuel.ts `loopsToWrap`) */
+  wrap: ReadonlySet<number>;
 }
 
 /** Edit order at one offset: the prologue and the wrapper come before the first fuel charge. */
@@ -120,6 +122,9 @@ export function planStackLimit(bytes: Uint8Array, body: FunctionBody, ctx: Stack
 
   const r = new Reader(bytes, body.codeStart, body.end);
   let depth = 0; // constructs open inside the wrapper
+  // fuel.ts wraps some loops in a `$retry` loop: one more label each
+  const loops: number[] = []; // per open construct: 1 for a wrapped loop
+  let openLoops = 0;
   while (r.pos < body.end) {
     const at = r.pos;
     const op = readOpcode(r);
@@ -130,6 +135,8 @@ export function planStackLimit(bytes: Uint8Array, body: FunctionBody, ctx: Stack
       case 0x03:
       case 0x04:
         depth++;
+        loops.push(op.code === 0x03 && ctx.wrap.has(at) ? 1 : 0);
+        openLoops += loops[loops.length - 1]!;
         break;
       case 0x0b:
         if (depth === 0) {
@@ -138,11 +145,12 @@ export function planStackLimit(bytes: Uint8Array, body: FunctionBody, ctx: Stack
           return;
         }
         depth--;
+        openLoops -= loops.pop()!;
         break;
       case 0x0f: {
         // return → br to the wrapper, which carries the results to the epilogue
         const br = new ByteWriter(6);
-        br.byte(0x0c).u32(depth);
+        br.byte(0x0c).u32(depth + openLoops);
         edits.replace(at, 1, br.toBytes(), STACK_ORDER);
         break;
       }

@@ -35,6 +35,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 32
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       block $B3
         block $B4
@@ -114,6 +120,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 32
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       block $B3 (result i32)
         local.get $p0
@@ -140,6 +152,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 32))
   (export "bucket" (func $bucket))
   (export "first_nonzero" (func $first_nonzero))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))

@@ -36,6 +36,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       local.get $p1
@@ -73,6 +79,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $g2
       memory.fill
@@ -119,6 +131,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       local.get $p1
@@ -156,6 +174,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $g2
       memory.copy
@@ -202,6 +226,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       local.get $p1
@@ -239,6 +269,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $g2
       memory.init $d0
@@ -285,6 +321,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       data.drop $d0
     end
@@ -330,6 +372,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       i32.load8_u
@@ -348,6 +396,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 11))
   (export "mem" (memory $mem))
   (export "fill" (func $fill))
   (export "copy" (func $copy))

@@ -38,6 +38,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       i32.const 1
     end
@@ -83,6 +89,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       i32.const 2
     end
@@ -128,6 +140,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       i32.const 3
     end
@@ -173,6 +191,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       local.get $p1
@@ -210,6 +234,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $g2
       table.init $T0 $e0
@@ -256,6 +286,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       local.get $p1
@@ -293,6 +329,12 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $g2
       table.copy $T0 $T0
@@ -339,6 +381,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       ref.null func
@@ -376,6 +424,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $g2
       table.fill $T0
@@ -422,6 +476,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       elem.drop $e0
     end
@@ -467,6 +527,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       table.size $T0
     end
@@ -512,6 +578,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       table.get $T0
@@ -570,6 +642,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       global.get $__wasm_harden_fuel
@@ -606,6 +684,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 11
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
     end
     local.get $l2
@@ -626,6 +710,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 11))
   (export "init" (func $init))
   (export "copy" (func $copy))
   (export "fill" (func $fill))

@@ -36,6 +36,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       i32.const 1
@@ -83,6 +89,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       local.tee $l1
@@ -142,6 +154,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       global.get $__wasm_harden_fuel
@@ -178,6 +196,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $__wasm_harden_fuel
       local.get $l1
@@ -213,6 +237,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
     end
     local.get $l2
@@ -272,6 +302,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       global.get $__wasm_harden_fuel
@@ -308,6 +344,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $__wasm_harden_fuel
       local.get $l1
@@ -343,6 +385,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
     end
     local.get $l2
@@ -402,6 +450,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p1
       local.get $p0
@@ -439,6 +493,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
     end
     local.get $l3
@@ -498,6 +558,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       block $B4
         loop $L5
@@ -530,6 +596,12 @@
             local.tee $l2
             i64.sub
             global.set $__wasm_harden_fuel
+            i64.const 0
+            i64.const 30
+            global.get $__wasm_harden_fuel
+            i64.eqz
+            select
+            global.set $g3
           end
           local.get $p0
           i32.eqz
@@ -573,6 +645,12 @@
             local.tee $l2
             i64.sub
             global.set $__wasm_harden_fuel
+            i64.const 0
+            i64.const 30
+            global.get $__wasm_harden_fuel
+            i64.eqz
+            select
+            global.set $g3
           end
           local.set $l1
           local.get $p0
@@ -606,6 +684,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 30))
   (export "direct" (func $direct))
   (export "host" (func $host))
   (export "indirect" (func $indirect))

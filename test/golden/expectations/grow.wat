@@ -35,6 +35,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 8
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       global.set $g2
@@ -70,6 +76,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 8
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $g2
       memory.grow
@@ -116,6 +128,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 8
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       memory.size
     end
@@ -161,6 +179,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 8
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       ref.null func
       local.get $p0
@@ -197,6 +221,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 8
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       global.get $g2
       table.grow $T0
@@ -243,6 +273,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 8
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       table.size $T0
     end
@@ -261,6 +297,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 8))
   (export "mem" (memory $mem))
   (export "grow" (func $grow))
   (export "size" (func $size))

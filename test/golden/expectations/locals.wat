@@ -35,6 +35,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 10
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       i32.const 1
@@ -82,6 +88,12 @@
         local.tee $l5
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 10
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       i32.const 1
@@ -125,6 +137,12 @@
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 10
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
     end
     global.get $__wasm_harden_fuel
@@ -169,6 +187,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 10
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
     end
     global.get $__wasm_harden_fuel
@@ -184,6 +208,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 10))
   (export "nolocals" (func $nolocals))
   (export "withlocals" (func $withlocals))
   (export "empty" (func $empty))

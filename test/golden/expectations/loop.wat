@@ -34,6 +34,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 31
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       block $B3
         local.get $p0
@@ -45,11 +51,7 @@
         local.set $l2
         loop $L4
           local.get $l2
-          i64.const 9
-          i64.sub
-          local.set $l2
-          local.get $l2
-          i64.const 31
+          global.get $g3
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -73,16 +75,32 @@
             local.tee $l2
             i64.sub
             global.set $__wasm_harden_fuel
+            i64.const 0
+            i64.const 31
+            global.get $__wasm_harden_fuel
+            i64.eqz
+            select
+            global.set $g3
           end
-          local.get $l1
-          local.get $p0
-          i32.add
-          local.set $l1
-          local.get $p0
-          i32.const 1
-          i32.sub
-          local.tee $p0
-          br_if $L4
+          loop $L7
+            local.get $l2
+            global.get $g3
+            i64.lt_s
+            br_if $L4
+            local.get $l2
+            i64.const 9
+            i64.sub
+            local.set $l2
+            local.get $l1
+            local.get $p0
+            i32.add
+            local.set $l1
+            local.get $p0
+            i32.const 1
+            i32.sub
+            local.tee $p0
+            br_if $L7
+          end
         end
       end
       local.get $l2
@@ -98,12 +116,13 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I7
+    if $I8
       unreachable
     end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 31))
   (export "sum" (func $sum))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
   (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

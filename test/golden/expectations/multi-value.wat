@@ -36,6 +36,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p1
       local.get $p0
@@ -82,6 +88,12 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p1
       i32.eqz
@@ -147,16 +159,18 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 30
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       i32.const 0
       i32.const 1
       loop $L3 (param i32 i32) (result i32 i32)
         local.get $l3
-        i64.const 11
-        i64.sub
-        local.set $l3
-        local.get $l3
-        i64.const 30
+        global.get $g3
         i64.lt_s
         if $I4
           global.get $__wasm_harden_fuel
@@ -180,18 +194,34 @@
           local.tee $l3
           i64.sub
           global.set $__wasm_harden_fuel
+          i64.const 0
+          i64.const 30
+          global.get $__wasm_harden_fuel
+          i64.eqz
+          select
+          global.set $g3
         end
-        local.set $l2
-        local.set $l1
-        local.get $l2
-        local.get $l1
-        local.get $l2
-        i32.add
-        local.get $p0
-        i32.const 1
-        i32.sub
-        local.tee $p0
-        br_if $L3
+        loop $L6 (param i32 i32) (result i32 i32)
+          local.get $l3
+          global.get $g3
+          i64.lt_s
+          br_if $L3
+          local.get $l3
+          i64.const 11
+          i64.sub
+          local.set $l3
+          local.set $l2
+          local.set $l1
+          local.get $l2
+          local.get $l1
+          local.get $l2
+          i32.add
+          local.get $p0
+          i32.const 1
+          i32.sub
+          local.tee $p0
+          br_if $L6
+        end
       end
     end
     global.get $__wasm_harden_fuel
@@ -201,12 +231,13 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I6
+    if $I7
       unreachable
     end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 30))
   (export "swap" (func $swap))
   (export "divmod" (func $divmod))
   (export "fibpair" (func $fibpair))

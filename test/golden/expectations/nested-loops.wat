@@ -34,15 +34,17 @@
         local.tee $l5
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 61
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       block $B3
         loop $L4
           local.get $l5
-          i64.const 4
-          i64.sub
-          local.set $l5
-          local.get $l5
-          i64.const 61
+          global.get $g3
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -66,77 +68,105 @@
             local.tee $l5
             i64.sub
             global.set $__wasm_harden_fuel
+            i64.const 0
+            i64.const 61
+            global.get $__wasm_harden_fuel
+            i64.eqz
+            select
+            global.set $g3
           end
-          local.get $l2
-          local.get $p0
-          i32.ge_u
-          br_if $B3
-          local.get $l5
-          i64.const 4
-          i64.sub
-          local.set $l5
-          i32.const 0
-          local.set $l3
-          block $B7
-            loop $L8
-              local.get $l5
-              i64.const 4
-              i64.sub
-              local.set $l5
-              local.get $l5
-              i64.const 61
-              i64.lt_s
-              if $I9
-                global.get $__wasm_harden_fuel
+          loop $L7
+            local.get $l5
+            global.get $g3
+            i64.lt_s
+            br_if $L4
+            local.get $l5
+            i64.const 4
+            i64.sub
+            local.set $l5
+            local.get $l2
+            local.get $p0
+            i32.ge_u
+            br_if $B3
+            local.get $l5
+            i64.const 4
+            i64.sub
+            local.set $l5
+            i32.const 0
+            local.set $l3
+            block $B8
+              loop $L9
                 local.get $l5
-                i64.add
-                local.tee $l5
-                i64.const 0
+                global.get $g3
                 i64.lt_s
                 if $I10
+                  global.get $__wasm_harden_fuel
                   local.get $l5
+                  i64.add
+                  local.tee $l5
+                  i64.const 0
+                  i64.lt_s
+                  if $I11
+                    local.get $l5
+                    global.set $__wasm_harden_fuel
+                    unreachable
+                  end
+                  local.get $l5
+                  i64.const 65597
+                  local.get $l5
+                  local.get $l5
+                  i64.const 65597
+                  i64.gt_s
+                  select
+                  local.tee $l5
+                  i64.sub
                   global.set $__wasm_harden_fuel
-                  unreachable
+                  i64.const 0
+                  i64.const 61
+                  global.get $__wasm_harden_fuel
+                  i64.eqz
+                  select
+                  global.set $g3
                 end
-                local.get $l5
-                i64.const 65597
-                local.get $l5
-                local.get $l5
-                i64.const 65597
-                i64.gt_s
-                select
-                local.tee $l5
-                i64.sub
-                global.set $__wasm_harden_fuel
+                loop $L12
+                  local.get $l5
+                  global.get $g3
+                  i64.lt_s
+                  br_if $L9
+                  local.get $l5
+                  i64.const 4
+                  i64.sub
+                  local.set $l5
+                  local.get $l3
+                  local.get $p1
+                  i32.ge_u
+                  br_if $B8
+                  local.get $l5
+                  i64.const 9
+                  i64.sub
+                  local.set $l5
+                  local.get $l4
+                  i32.const 1
+                  i32.add
+                  local.set $l4
+                  local.get $l3
+                  i32.const 1
+                  i32.add
+                  local.set $l3
+                  br $L12
+                end
               end
-              local.get $l3
-              local.get $p1
-              i32.ge_u
-              br_if $B7
-              local.get $l5
-              i64.const 9
-              i64.sub
-              local.set $l5
-              local.get $l4
-              i32.const 1
-              i32.add
-              local.set $l4
-              local.get $l3
-              i32.const 1
-              i32.add
-              local.set $l3
-              br $L8
             end
+            local.get $l5
+            i64.const 5
+            i64.sub
+            local.set $l5
+            local.get $l2
+            i32.const 1
+            i32.add
+            local.set $l2
+            br $L7
           end
-          local.get $l5
-          i64.const 5
-          i64.sub
-          local.set $l5
-          local.get $l2
-          i32.const 1
-          i32.add
-          local.set $l2
-          br $L4
         end
       end
       local.get $l5
@@ -152,12 +182,13 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I11
+    if $I13
       unreachable
     end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 61))
   (export "grid" (func $grid))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
   (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

@@ -45,6 +45,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 20
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       i32.eqz
@@ -98,6 +104,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 20
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       i32.add
     end
@@ -147,6 +159,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 20
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       i32.const 7
       local.get $p0
@@ -171,6 +189,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 20))
   (export "sum" (func $sum))
   (export "early" (func $early))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))

@@ -35,15 +35,17 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 31
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g5
       end
       block $B3
         loop $L4
           local.get $l1
-          i64.const 4
-          i64.sub
-          local.set $l1
-          local.get $l1
-          i64.const 31
+          global.get $g5
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -67,24 +69,40 @@
             local.tee $l1
             i64.sub
             global.set $__wasm_harden_fuel
+            i64.const 0
+            i64.const 31
+            global.get $__wasm_harden_fuel
+            i64.eqz
+            select
+            global.set $g5
           end
-          local.get $l0
-          global.get $env.n
-          i32.ge_s
-          br_if $B3
-          local.get $l1
-          i64.const 9
-          i64.sub
-          local.set $l1
-          global.get $sum
-          local.get $l0
-          i32.add
-          global.set $sum
-          local.get $l0
-          i32.const 1
-          i32.add
-          local.set $l0
-          br $L4
+          loop $L7
+            local.get $l1
+            global.get $g5
+            i64.lt_s
+            br_if $L4
+            local.get $l1
+            i64.const 4
+            i64.sub
+            local.set $l1
+            local.get $l0
+            global.get $env.n
+            i32.ge_s
+            br_if $B3
+            local.get $l1
+            i64.const 9
+            i64.sub
+            local.set $l1
+            global.get $sum
+            local.get $l0
+            i32.add
+            global.set $sum
+            local.get $l0
+            i32.const 1
+            i32.add
+            local.set $l0
+            br $L7
+          end
         end
       end
     end
@@ -95,13 +113,14 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I7
+    if $I8
       unreachable
     end)
   (global $sum (mut i32) (i32.const 0))
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g4 (mut i32) (i32.const 0))
+  (global $g5 (mut i64) (i64.const 31))
   (export "sum" (global $sum))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
   (export "__wasm_harden_depth" (global $__wasm_harden_depth))

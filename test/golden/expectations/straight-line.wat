@@ -34,6 +34,12 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
+        i64.const 0
+        i64.const 15
+        global.get $__wasm_harden_fuel
+        i64.eqz
+        select
+        global.set $g3
       end
       local.get $p0
       local.get $p0
@@ -58,6 +64,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
+  (global $g3 (mut i64) (i64.const 15))
   (export "poly" (func $poly))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
   (export "__wasm_harden_depth" (global $__wasm_harden_depth)))
