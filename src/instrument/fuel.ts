@@ -152,7 +152,7 @@ class Charger {
    * V8 keep a hot loop's values in memory): `$s = $fuel + $s` (the fuel left); if that is negative, store
    * it (the sentinel) and trap; otherwise `$fuel = $s > chunk ? $s - chunk : 0` and `$s -= $fuel`.
    */
-  check(w: ByteWriter): void {
+  check(w: ByteWriter, boundary = false): void {
     const { slackLocal: s, fuelGlobal: f } = this.ctx;
     if (this.direct) {
       w.byte(0x23).u32(f).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b); // if ($fuel < 0) unreachable
@@ -160,12 +160,12 @@ class Charger {
     }
     const margin = BigInt(this.margin);
     w.byte(0x20).u32(s).byte(0x42).s64(margin).byte(0x53).byte(0x04).byte(0x40); // if ($s < margin)
-    this.refloor(w);
+    this.refloor(w, boundary);
     w.byte(0x0b);
   }
 
   /** the re-floor (see `check`), inside an `if` */
-  private refloor(w: ByteWriter): void {
+  private refloor(w: ByteWriter, updateLowmark: boolean): void {
     const { slackLocal: s, fuelGlobal: f } = this.ctx;
     const chunk = BigInt(this.margin) + BigInt(FUEL_CHUNK);
     w.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x22).u32(s); //   $s = $fuel + $s
@@ -174,10 +174,15 @@ class Charger {
     w.byte(0x20).u32(s); //   the fuel left
     w.byte(0x42).s64(chunk).byte(0x20).u32(s).byte(0x20).u32(s).byte(0x42).s64(chunk).byte(0x55).byte(0x1b); //   min(it, chunk)
     w.byte(0x22).u32(s).byte(0x7d).byte(0x24).u32(f); //   $s = that; $fuel = fuel left - $s
-    this.lowmark(w);
+    if (updateLowmark) this.lowmark(w);
   }
 
-  /** `$lowmark = $fuel == 0 ? 0 : margin` (see `loopPrefix`) */
+  /**
+   * `$lowmark = $fuel == 0 ? 0 : margin` (see `loopPrefix`). Only where the guest can learn that the host
+   * refuelled (a globals function's entry, the return of a call that hands over) or where the fuel runs low
+   * in a loop (its `$retry`): elsewhere the guest only spends, and a `$lowmark` left at the margin once the
+   * fuel is low is corrected by the next `$retry`. 3–4% on QuickJS against updating it at every re-floor.
+   */
   private lowmark(w: ByteWriter): void {
     w.byte(0x42).byte(0x00).byte(0x42).s64(BigInt(this.margin)).byte(0x23).u32(this.ctx.fuelGlobal).byte(0x50).byte(0x1b);
     w.byte(0x24).u32(this.ctx.lowmarkGlobal);
@@ -206,7 +211,7 @@ class Charger {
     const w = new ByteWriter(80);
     w.byte(0x03).bytes(blockType); // loop bt ($retry)
     w.byte(0x20).u32(s).byte(0x23).u32(this.ctx.lowmarkGlobal).byte(0x53).byte(0x04).byte(0x40); // if ($s < $lowmark)
-    this.refloor(w);
+    this.refloor(w, true);
     w.byte(0x0b);
     return w.toBytes();
   }
@@ -221,10 +226,10 @@ class Charger {
   }
 
   /** fuel -= cost, with the test when `checks` (function entry, loop headers) or in the direct convention */
-  charge(cost: number, checks: boolean): Uint8Array {
+  charge(cost: number, checks: boolean, boundary = false): Uint8Array {
     const w = new ByteWriter(checks ? 64 : 16);
     if (cost > 0) this.subtract(w, cost);
-    if (checks || (this.direct && cost > 0)) this.check(w);
+    if (checks || (this.direct && cost > 0)) this.check(w, boundary);
     return w.toBytes();
   }
 
@@ -265,7 +270,7 @@ class Charger {
       before.byte(0x20).u32(d).byte(0x24).u32(dg); // $depth = $d
       // the callee left `$fuel` exact: re-floor
       after.byte(0x42).byte(0x00).byte(0x21).u32(s); // $s = 0,
-      this.check(after); // so the test re-floors (inline: a call to a shared helper here measured 4–12% slower)
+      this.check(after, true); // so the test re-floors (inline: a call to a shared helper here measured 4–12% slower)
     }
     return { before: before.toBytes(), after: after.toBytes() };
   }
@@ -390,10 +395,11 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
       }
       const checks = segments[i + 2] === 1;
       // costs above 2^20 are not cached (the key must stay an exact integer)
-      const key = direct || cost >= 2 ** 20 ? -1 : snippetKey(ctx.slackLocal, cost, checks);
+      // (the entry of a globals function differs: it is a boundary, see `lowmark`)
+      const key = direct || i === 0 || cost >= 2 ** 20 ? -1 : snippetKey(ctx.slackLocal, cost, checks);
       let snippet = key < 0 ? undefined : cache.get(key);
       if (snippet === undefined) {
-        snippet = charger.charge(cost, checks);
+        snippet = charger.charge(cost, checks, i === 0 && ctx.convention === Convention.Globals);
         if (key >= 0) cache.set(key, snippet);
       }
       if (snippet.length > 0) {

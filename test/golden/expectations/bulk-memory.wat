@@ -79,12 +79,6 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 11
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
       end
       global.get $g2
       memory.fill
@@ -174,12 +168,6 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 11
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
       end
       global.get $g2
       memory.copy
@@ -269,12 +257,6 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 11
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
       end
       global.get $g2
       memory.init $d0

@@ -234,12 +234,6 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 11
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
       end
       global.get $g2
       table.init $T0 $e0
@@ -329,12 +323,6 @@
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 11
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
       end
       global.get $g2
       table.copy $T0 $T0
@@ -424,12 +412,6 @@
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 11
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
       end
       global.get $g2
       table.fill $T0

@@ -596,12 +596,6 @@
             local.tee $l2
             i64.sub
             global.set $__wasm_harden_fuel
-            i64.const 0
-            i64.const 30
-            global.get $__wasm_harden_fuel
-            i64.eqz
-            select
-            global.set $g3
           end
           local.get $p0
           i32.eqz

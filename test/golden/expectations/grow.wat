@@ -76,12 +76,6 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 8
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
       end
       global.get $g2
       memory.grow
@@ -221,12 +215,6 @@
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 8
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
       end
       global.get $g2
       table.grow $T0
