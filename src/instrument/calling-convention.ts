@@ -35,7 +35,8 @@
  * chunk C = M + FUEL_CHUNK. So `$fuel` is stored about once per FUEL_CHUNK units, and never exceeds the
  * truth: a trap of any other kind leaves it at most C below the exact figure (`report.fuel.trapOvercharge`),
  * an overcharge, never an undercharge. Every boundary makes it exact again, so a call that returns is
- * charged exactly. (When less than C is left, `$fuel` is 0 and `$s` the exact fuel.)
+ * charged exactly. (When less than C is left, `$fuel` is 0 and `$s` the exact fuel.) Loops without calls
+ * test against a global `$lowmark` instead of M, from a `$retry` loop around them (fuel.ts `loopPrefix`).
  *
  *   call to a params function    push `$s` and `$d` after the arguments; pop the returned slack into `$s`
  *                                (the callee tested at its exit, so it is at least M)

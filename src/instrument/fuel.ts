@@ -25,6 +25,8 @@
  * Where the tests go: function entries, loop headers (everything that can repeat passes through one),
  * variable charges (a bulk operation never starts without its fuel) and exits; the other segments only
  * subtract. A guest that runs out traps at the next test, at most one straight path of one function later.
+ * A loop without calls keeps only a compare and a subtraction in its header: its re-floor moves to a
+ * `$retry` loop wrapped around it (`Charger.loopPrefix`).
  *
  * Variable costs are charged right before the instruction (after the segment's own charge), from its
  * length operand (on top of the stack), through a scratch i32 *global*, so that no function gains a local
