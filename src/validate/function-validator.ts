@@ -929,6 +929,8 @@ export class FunctionValidator {
             if (rs.length === 1 && sp < vals.length) {
               vals[sp] = rs[0]!;
               this.sp = sp + 1;
+              // an instruction without operands (v128.const, ...) raises the height, as `push` would
+              if (sp >= this.maxSp) this.maxSp = sp + 1;
             } else {
               this.sp = sp;
               for (let k = 0; k < rs.length; k++) this.push(rs[k]!);

@@ -98,6 +98,12 @@ describe('maxStackHeight', () => {
     ).toEqual([2, 3, 3, 1, 3]);
   });
 
+  it('counts prefixed instructions without operands (v128.const) like push does', () => {
+    // v128.const 0 drop; v128.const 0 v128.const 0 i8x16.eq drop (0xfd 35)
+    const v128 = [0xfd, 0x0c, ...new Array(16).fill(0)];
+    expect(heights([{ type: 0, code: [...v128, 0x1a, 0x0b] }, { type: 0, code: [...v128, ...v128, 0xfd, 35, 0x1a, 0x0b] }])).toEqual([1, 2]);
+  });
+
   it('is the same when code is polymorphic after unreachable', () => {
     // unreachable i32.add (pops unknowns) drop; (block (result i32) unreachable end) drop
     expect(heights([{ type: 0, code: [0x00, 0x6a, 0x1a, 0x02, I32, 0x00, 0x0b, 0x1a, 0x0b] }])).toEqual([1]);
