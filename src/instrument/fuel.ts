@@ -47,7 +47,7 @@
  * The function's locals are charged in its first segment (`CostTable.local` each, per call).
  *
  * Known limits: dead code after a branch is still charged (its charge never runs); a segment whose cost is
- * 0 (a policy may price instructions at 0) is not charged and not tested.
+ * 0 (a policy may price instructions at 0) is not charged, and tested only at an entry or a loop header.
  */
 
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
@@ -95,6 +95,14 @@ export function fuelMargin(bodies: readonly FunctionBody[], costs: CostTable): n
   return margin;
 }
 
+/**
+ * What a re-floor leaves in the slack: the margin plus FUEL_CHUNK. It is also the most a trap other than out
+ * of fuel can overcharge (`report.fuel.trapOvercharge`).
+ */
+export function refloorChunk(margin: number): number {
+  return margin + FUEL_CHUNK;
+}
+
 /** A charge's snippet depends on the slack local, the cost and whether it tests (the margin is the module's). */
 function snippetKey(slackLocal: number, cost: number, checks: boolean): number {
   return (slackLocal * 2 ** 32 + cost) * 2 + (checks ? 1 : 0);
@@ -126,17 +134,13 @@ export const RETRY_ORDER = 13;
 /**
  * How charges read and write the fuel: the slack `$s` (params, globals) or the global itself (direct).
  *
- * Checks (params, globals) test `$s < margin`, where the margin is the most this function can charge
- * between two checks (its static cost), so that `$s` stays ≥ 0, and `$fuel` a lower bound, until the next
- * check; the slow path re-floors so that `$s` = margin + FUEL_CHUNK. Direct-convention charges are exact
- * and each tests `$fuel < 0`.
+ * Checks (params, globals) test `$s < margin`, where the margin (`ctx.margin`, `fuelMargin`) bounds what any
+ * function of the module charges between two checks, so that `$s` stays ≥ 0, and `$fuel` a lower bound,
+ * until the next check; the slow path re-floors so that `$s` = `refloorChunk(margin)`. Direct-convention
+ * charges are exact and each tests `$fuel < 0`.
  */
 class Charger {
-  constructor(
-    private readonly ctx: FuelContext,
-    /** the most this function charges between two checks (see planFuel) */
-    private readonly margin: number,
-  ) {}
+  constructor(private readonly ctx: FuelContext) {}
 
   private get direct(): boolean {
     return this.ctx.convention === Convention.Direct;
@@ -160,8 +164,7 @@ class Charger {
       w.byte(0x23).u32(f).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b); // if ($fuel < 0) unreachable
       return;
     }
-    const margin = BigInt(this.margin);
-    w.byte(0x20).u32(s).byte(0x42).s64(margin).byte(0x53).byte(0x04).byte(0x40); // if ($s < margin)
+    w.byte(0x20).u32(s).byte(0x42).s64(BigInt(this.ctx.margin)).byte(0x53).byte(0x04).byte(0x40); // if ($s < margin)
     this.refloor(w, boundary);
     w.byte(0x0b);
   }
@@ -169,7 +172,7 @@ class Charger {
   /** the re-floor (see `check`), inside an `if` */
   private refloor(w: ByteWriter, updateLowmark: boolean): void {
     const { slackLocal: s, fuelGlobal: f } = this.ctx;
-    const chunk = BigInt(this.margin) + BigInt(FUEL_CHUNK);
+    const chunk = BigInt(refloorChunk(this.ctx.margin));
     w.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x22).u32(s); //   $s = $fuel + $s
     w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x20).u32(s).byte(0x24).u32(f).byte(0x00).byte(0x0b); //   if ($s < 0) { $fuel = $s; unreachable }
     // the new slack: chunk, or all of the fuel when less is left; `$fuel` = fuel left - new slack (no reload)
@@ -186,7 +189,7 @@ class Charger {
    * fuel is low is corrected by the next `$retry`. 3–4% on QuickJS against updating it at every re-floor.
    */
   private lowmark(w: ByteWriter): void {
-    w.byte(0x42).byte(0x00).byte(0x42).s64(BigInt(this.margin)).byte(0x23).u32(this.ctx.fuelGlobal).byte(0x50).byte(0x1b);
+    w.byte(0x42).byte(0x00).byte(0x42).s64(BigInt(this.ctx.margin)).byte(0x23).u32(this.ctx.fuelGlobal).byte(0x50).byte(0x1b);
     w.byte(0x24).u32(this.ctx.lowmarkGlobal);
   }
 
@@ -283,10 +286,10 @@ class Charger {
  * params: the test, then the slack as the extra result; globals: `$fuel` made exact, and a trap if it is
  * negative (so that no call returns to the host or a table caller past its budget).
  */
-export function fuelExit(ctx: FuelContext, margin: number): Uint8Array {
+export function fuelExit(ctx: FuelContext): Uint8Array {
   const w = new ByteWriter(16);
   if (ctx.convention === Convention.Params) {
-    new Charger(ctx, margin).check(w);
+    new Charger(ctx).check(w);
     w.byte(0x20).u32(ctx.slackLocal);
   } else if (ctx.convention === Convention.Globals) {
     w.byte(0x23).u32(ctx.fuelGlobal).byte(0x20).u32(ctx.slackLocal).byte(0x7c).byte(0x24).u32(ctx.fuelGlobal); // $fuel += $s
@@ -350,8 +353,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   const { costs } = ctx;
   const shiftFrom = ctx.shiftFrom ?? Number.MAX_SAFE_INTEGER;
   const r = new Reader(bytes, body.codeStart, body.end);
-  // record where the snippets go, then make them once the walk is done (the calls' depend on nothing the
-  // walk learns, but one loop over each list is simpler than interleaving them)
+  // record where the snippets go, then make them once the walk is done (one loop over each kind)
   const segments: number[] = []; // (offset, cost, checks) triples
   const variables: number[] = []; // (offset, unit) pairs
   const calls: number[] = []; // (call offset, next offset, callee takes params) triples
@@ -383,8 +385,8 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
     segCost = 0;
     segChecks = nextChecks;
   };
-  const emit = (margin: number): number => {
-    const charger = new Charger(ctx, margin);
+  const emit = (): number => {
+    const charger = new Charger(ctx);
     let points = 0;
     const cache = ctx.snippets;
     const direct = ctx.convention === Convention.Direct;
@@ -470,7 +472,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
         case 0x0b: // end
           if (depth === 0) {
             flush(r.pos);
-            return { staticCost, hasCalls, points: emit(ctx.margin) };
+            return { staticCost, hasCalls, points: emit() };
           }
           depth--;
           if (wrapped.pop() === 1) loopEnds.push(r.pos);

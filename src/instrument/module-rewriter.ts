@@ -30,10 +30,10 @@ import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
-import { fuelExit, fuelMargin, loopsToWrap, planFuel, type FuelContext } from './fuel.js';
+import { fuelExit, fuelMargin, loopsToWrap, planFuel, refloorChunk, type FuelContext } from './fuel.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
-import { Convention, FUEL_CHUNK, planConventions } from './calling-convention.js';
+import { Convention, planConventions } from './calling-convention.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
 export const DEPTH_EXPORT = '__wasm_harden_depth';
@@ -66,7 +66,7 @@ export interface RewriteResult {
   meteringPoints: number;
   /** static cost of each defined function (every instruction once, plus its locals) */
   staticCost: number[];
-  /** the most a trap (other than out of fuel) can overcharge beyond the charges taken: margin + FUEL_CHUNK */
+  /** the most a trap (other than out of fuel) can overcharge beyond the charges taken (fuel.ts `refloorChunk`) */
   trapOvercharge: number;
 }
 
@@ -174,7 +174,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
         limit: opts.stackLimit,
         weight,
         blockType: blockTypeFor(type.results),
-        fuelExit: fuelExit(ctx, margin),
+        fuelExit: fuelExit(ctx),
         wrap,
       },
       edits,
@@ -287,5 +287,5 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     }
   }
   catchUp(Number.MAX_SAFE_INTEGER);
-  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost, trapOvercharge: margin + FUEL_CHUNK };
+  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost, trapOvercharge: refloorChunk(margin) };
 }
