@@ -862,6 +862,13 @@ export class FunctionValidator {
    * The general path for one instruction whose opcode byte `b` is at `opOffset` (`this.r.pos` is just past
    * it): decodes its immediates, checks it, and words any error. Returns true after the function's final `end`.
    */
+  /** a local index immediate (general path), checked against the function's locals */
+  private localIndex(r: Reader, opOffset: number): number {
+    const i = r.u32();
+    if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
+    return i;
+  }
+
   private step(b: number, opOffset: number): boolean {
     const r = this.r;
     const bytes = r.bytes;
@@ -1089,31 +1096,15 @@ export class FunctionValidator {
         this.push(t);
         break;
       }
-      case 0x20: {
-        // local.get
-        let i = bytes[r.pos]!;
-        if (i < 0x80 && r.pos < end) r.pos++;
-        else i = r.u32();
-        if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
-        this.push(this.locals[i]!);
+      case 0x20: // local.get
+        this.push(this.locals[this.localIndex(r, opOffset)]!);
         break;
-      }
-      case 0x21: {
-        // local.set
-        let i = bytes[r.pos]!;
-        if (i < 0x80 && r.pos < end) r.pos++;
-        else i = r.u32();
-        if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
-        this.popExpect(this.locals[i]!);
+      case 0x21: // local.set
+        this.popExpect(this.locals[this.localIndex(r, opOffset)]!);
         break;
-      }
       case 0x22: {
         // local.tee
-        let i = bytes[r.pos]!;
-        if (i < 0x80 && r.pos < end) r.pos++;
-        else i = r.u32();
-        if (i >= this.nLocals) invalid('invalid.unknown-local', opOffset, `${i}`);
-        const t = this.locals[i]!;
+        const t = this.locals[this.localIndex(r, opOffset)]!;
         this.popExpect(t);
         this.push(t);
         break;
