@@ -69,7 +69,7 @@ async function findKnownGood(): Promise<KnownGood> {
   const config = normalizeConfig({ mode: 'terminating' });
   for (let seed = 1; seed < 100; seed++) {
     const m = generateModule(config, seededWords(seed, 2048));
-    const r = await tryHarden(m.bytes, HOST_POLICY);
+    const r = await tryHarden(m.bytes, HOST_POLICY, { binaryenCheck: true });
     if (r.ok && r.module.report.binaryenCheck === 'passed' && m.stats.instructions > 20)
       return { bytes: m.bytes, hardened: r.module.bytes, policy: HOST_POLICY };
   }
@@ -90,7 +90,7 @@ async function act(c: BinaryenCase, good: KnownGood): Promise<string> {
     case 'harden':
     case 'deep-nesting':
       try {
-        const r = await tryHarden(c.bytes, policies.spec);
+        const r = await tryHarden(c.bytes, policies.spec, { binaryenCheck: true });
         if (r.ok) return r.module.report.binaryenCheck === 'passed' ? 'hardened' : 'hardened, binaryen could not read it';
         return `rejected (${r.issues[0]?.code.split('.')[0]})`;
       } catch (e) {
@@ -142,7 +142,7 @@ export async function checkBinaryenHealthy(c: BinaryenCase): Promise<string> {
     process.exitCode = exitCode;
     fail(`after ${c.action} (${what}), process.exitCode is ${String(got)}`);
   }
-  const r = await tryHarden(good.bytes, good.policy);
+  const r = await tryHarden(good.bytes, good.policy, { binaryenCheck: true });
   if (!r.ok) fail(`after ${c.action} (${what}), the known-good module no longer hardens: ${JSON.stringify(r.issues.slice(0, 2))}`);
   if (r.module.report.binaryenCheck !== 'passed')
     fail(`after ${c.action} (${what}), binaryen's check on the known-good module says: ${r.module.report.binaryenCheck}`);

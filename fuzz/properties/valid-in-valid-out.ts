@@ -36,7 +36,7 @@ function decodeOutput(bytes: Uint8Array, policy: Policy, what: string): ModuleIn
 }
 
 async function checkOne(input: ModuleInfo, bytes: Uint8Array, policy: Policy, what: string): Promise<string> {
-  const r = await tryHarden(bytes, policy);
+  const r = await tryHarden(bytes, policy, { binaryenCheck: true });
   if (!r.ok) fail(`${what}: harden rejects a valid module within the policy: ${JSON.stringify(r.issues.slice(0, 3))}`);
   const out = r.module.bytes;
   const o = decodeOutput(out, policy, what);

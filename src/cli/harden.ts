@@ -1,5 +1,5 @@
 /**
- * `wasm-harden harden <in.wasm> -o <out.wasm> [--policy p.json] [--preset strict|spec] [--fuel N] [--json]`
+ * `wasm-harden harden <in.wasm> -o <out.wasm> [--policy p.json] [--preset strict|spec] [--fuel N] [--binaryen-check] [--json]`
  *
  * Validates and hardens one module and writes the result. The base policy is the same as `check`'s
  * (strict features and limits, imports unchecked), so the output can replace the original under its
@@ -18,12 +18,13 @@ import { formatPolicyIssue, toJSON } from './format.js';
 export const hardenCommand: Command = {
   name: 'harden',
   summary: 'Validate and instrument a module (fuel, memory/table caps, stack limit) and write it out.',
-  usage: '<in.wasm> -o <out.wasm> [--policy <policy.json>] [--preset strict|spec] [--fuel N] [--json]',
+  usage: '<in.wasm> -o <out.wasm> [--policy <policy.json>] [--preset strict|spec] [--fuel N] [--binaryen-check] [--json]',
   positionals: { min: 1, max: 1 },
   options: [
     { name: 'output', short: 'o', type: 'string', valueName: '<out.wasm>', description: 'where to write the hardened module (required)' },
     ...POLICY_OPTIONS,
     { name: 'fuel', type: 'string', valueName: '<N>', description: 'the fuel budget embedded in the module (a decimal integer)' },
+    { name: 'binaryen-check', type: 'flag', description: "also run binaryen's validator on the output (ours and V8's always run)" },
     { name: 'json', short: 'j', type: 'flag', description: 'print the result (the report, or the issues) as one JSON object' },
     { name: 'help', short: 'h', type: 'flag', description: 'show this help' },
   ],
@@ -51,7 +52,9 @@ async function runHarden(args: ParsedArgs, io: Io): Promise<number> {
   }
 
   // --fuel overrides the budget only: merged over the loaded policy, which keeps every other option
-  const result = await tryHarden(mod.bytes, fuel === undefined ? loaded.policy : normalizePolicy({ fuel }, loaded.policy));
+  const result = await tryHarden(mod.bytes, fuel === undefined ? loaded.policy : normalizePolicy({ fuel }, loaded.policy), {
+    binaryenCheck: args.flags.has('binaryen-check'),
+  });
   if (!result.ok) return reportRejected(file, result.issues, json, io);
 
   const tmp = `${output}.tmp-${process.pid}`;

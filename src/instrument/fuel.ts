@@ -72,6 +72,8 @@ export interface FuelContext {
   shiftFrom: number | undefined;
   /** per function index: 1 when calls to it pass the slack and the depth as arguments (params convention) */
   takesParams: Uint8Array;
+  /** per function index: where a direct call goes instead (a split function's inner copy), or -1 */
+  redirect: Int32Array;
   /** the module's margin: at least the most any of its functions charges between two tests (`fuelMargin`) */
   margin: number;
   /** `$lowmark` (mut i64): the loop headers' threshold, the margin, or 0 once less than a chunk is left */
@@ -481,7 +483,10 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
         case 0x10: {
           // call: the sequence depends on the callee's convention
           hasCalls = true;
+          const leb = r.pos;
           const callee = r.u32();
+          const to = ctx.redirect[callee]!;
+          if (to >= 0) edits.shift(leb, r.pos, to);
           calls.push(at, r.pos, ctx.takesParams[callee] === 1 ? 1 : 0);
           continue;
         }

@@ -33,7 +33,7 @@ import type { CostTable } from './cost-model.js';
 import { fuelExit, fuelMargin, loopsToWrap, planFuel, refloorChunk, type FuelContext } from './fuel.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
-import { Convention, planConventions } from './calling-convention.js';
+import { Convention, planConventions, wrapperBody } from './calling-convention.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
 export const DEPTH_EXPORT = '__wasm_harden_depth';
@@ -100,10 +100,12 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const addType = (params: Uint8Array, results: Uint8Array): number => extraTypes.push({ params, results }) - 1 + info.types.length;
   const plan = planConventions(info);
   const internalTypeIndex = plan.newTypes.map((t) => addType(t.params, t.results));
+  const n = info.codes.length;
+  // per function index of the input: whether a direct call to it passes the slack and the depth (a split
+  // function's calls go to its inner copy, which does)
   const takesParams = new Uint8Array(info.funcTypeIndices.length);
-  plan.conventions.forEach((c, i) => {
-    if (c === Convention.Params) takesParams[info.importedFunctions + i] = 1;
-  });
+  for (let i = 0; i < n; i++)
+    if (plan.conventions[i] === Convention.Params || plan.redirect[info.importedFunctions + i]! >= 0) takesParams[info.importedFunctions + i] = 1;
 
   // multi-value wrappers need a type index for `[] -> results`: reuse one if the module has it
   const wrapperType = new Map<string, number>();
@@ -128,15 +130,16 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
 
   // code: plan and apply every pass, body by body
   let meteringPoints = 0;
-  const staticCost: number[] = [];
+  const staticCost: number[] = new Array<number>(info.codes.length).fill(0);
   const margin = fuelMargin(info.codes, opts.costs);
   const snippets = new Map<number, Uint8Array>();
   const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
-  code.u32(info.codes.length);
+  code.u32(n + plan.split.length);
   const body = new ByteWriter(1024);
-  info.codes.forEach((fb, i) => {
-    const type = info.types[info.functions[i]!]!;
-    const convention = plan.conventions[i]! as Convention;
+  /** instruments body `src` of the input in convention `convention`, into `code` */
+  const instrument = (src: number, convention: Convention) => {
+    const fb = info.codes[src]!;
+    const type = info.types[info.functions[src]!]!;
     const edits = new BodyEdits();
     const params = type.params.length;
     // $s and $d: the two new parameters (params), or two locals after the declared ones (globals)
@@ -152,6 +155,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       depthLocal: slackLocal + 1,
       shiftFrom: convention === Convention.Params ? params : undefined,
       takesParams,
+      redirect: plan.redirect,
       margin,
       lowmarkGlobal,
       wrap,
@@ -159,7 +163,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     };
     const fuel = planFuel(bytes, fb, ctx, edits);
     meteringPoints += fuel.points;
-    staticCost.push(fuel.staticCost);
+    staticCost[src] = fuel.staticCost;
     // a leaf with a small frame cannot recurse: it needs no stack accounting (see stack-limit.ts)
     const weight = frameWeight(params, fb.localCount, fb.maxStackHeight);
     planStackLimit(
@@ -184,13 +188,22 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     else {
       // the locals, plus $s: i64 and $d: i32
       const r = new Reader(bytes, fb.start, fb.codeStart);
-      const n = r.u32();
-      body.u32(n + 2).range(bytes, r.pos, fb.codeStart).u32(1).byte(0x7e).u32(1).byte(0x7f);
+      const count = r.u32();
+      body.u32(count + 2).range(bytes, r.pos, fb.codeStart).u32(1).byte(0x7e).u32(1).byte(0x7f);
     }
     applyEdits(bytes, fb.codeStart, fb.end, edits, body);
-    if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: i, offset: fb.start, size: body.length });
+    if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: src, offset: fb.start, size: body.length });
     code.u32(body.length).bytes(body.finish());
-  });
+  };
+  for (let i = 0; i < n; i++) {
+    const inner = plan.redirect[info.importedFunctions + i]!;
+    if (inner < 0) instrument(i, plan.conventions[i]! as Convention);
+    else {
+      const wrapper = wrapperBody(info.types[info.functions[i]!]!.params.length, inner, fuelGlobal, depthGlobal);
+      code.u32(wrapper.length).bytes(wrapper.finish());
+    }
+  }
+  for (const i of plan.split) instrument(i, Convention.Params);
 
   const out = new ByteWriter(Math.ceil(bytes.length * 1.3) + 256);
   out.range(bytes, 0, 8);
@@ -251,8 +264,10 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       case SectionId.Function: {
         // params-convention functions take their internal type
         const w = new ByteWriter();
-        w.u32(info.functions.length);
-        info.functions.forEach((t, i) => w.u32(plan.internalType[i]! >= 0 ? internalTypeIndex[plan.internalType[i]!]! : t));
+        w.u32(plan.conventions.length);
+        plan.conventions.forEach((_, i) =>
+          w.u32(plan.internalType[i]! >= 0 ? internalTypeIndex[plan.internalType[i]!]! : info.functions[i]!),
+        );
         out.section(SectionId.Function, w);
         break;
       }

@@ -278,6 +278,12 @@ describe('wasm-harden harden', () => {
     expect(json.ok).toBe(true);
     expect(json.report.fuel.budget).toBe('5');
     expect(json.report.stack.limit).toBe(65536);
+    expect(json.report).toMatchObject({ binaryenCheck: 'skipped' }); // off by default
+  }, 60_000);
+  it('--binaryen-check also runs binaryen\'s validator on the output', () => {
+    const r = cli('harden', SQL_WASM, '-o', file('sql-h3.wasm'), '--binaryen-check', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, report: { binaryenCheck: 'passed' } });
   }, 60_000);
   it('rejects as check does: exit 1, the same issue lines, and no output file', () => {
     const out = file('never.wasm');

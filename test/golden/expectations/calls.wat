@@ -3,60 +3,20 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (param i32 i32) (result i32)))
+  (type $t2 (func (param i32 i64 i32) (result i32 i64)))
   (import "env" "twice" (func $env.twice (type $t0)))
   (func $f1 (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i64) (local $l2 i32)
-    block $B0 (result i32)
-      local.get $l1
-      i64.const 3
-      i64.sub
-      local.set $l1
-      local.get $l1
-      i64.const 30
-      i64.lt_s
-      if $I1
-        global.get $__wasm_harden_fuel
-        local.get $l1
-        i64.add
-        local.tee $l1
-        i64.const 0
-        i64.lt_s
-        if $I2
-          local.get $l1
-          global.set $__wasm_harden_fuel
-          unreachable
-        end
-        local.get $l1
-        i64.const 65566
-        local.get $l1
-        local.get $l1
-        i64.const 65566
-        i64.gt_s
-        select
-        local.tee $l1
-        i64.sub
-        global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 30
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
-      end
-      local.get $p0
-      i32.const 1
-      i32.add
-    end
+    (local $l1 i32)
+    local.get $p0
+    i64.const 0
+    global.get $__wasm_harden_depth
+    local.tee $l1
+    call $f7
     global.get $__wasm_harden_fuel
-    local.get $l1
     i64.add
     global.set $__wasm_harden_fuel
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I3
-      unreachable
-    end)
+    local.get $l1
+    global.set $__wasm_harden_depth)
   (func $f2 (type $t0) (param $p0 i32) (result i32)
     (local $l1 i32) (local $l2 i64) (local $l3 i32)
     block $B0 (result i32)
@@ -162,88 +122,14 @@
         global.set $g3
       end
       local.get $p0
-      global.get $__wasm_harden_fuel
       local.get $l1
-      i64.add
-      global.set $__wasm_harden_fuel
       local.get $l2
-      global.set $__wasm_harden_depth
-      call $f1
-      i64.const 0
+      call $f7
       local.set $l1
       local.get $l1
-      i64.const 30
-      i64.lt_s
-      if $I4
-        global.get $__wasm_harden_fuel
-        local.get $l1
-        i64.add
-        local.tee $l1
-        i64.const 0
-        i64.lt_s
-        if $I5
-          local.get $l1
-          global.set $__wasm_harden_fuel
-          unreachable
-        end
-        local.get $l1
-        i64.const 65566
-        local.get $l1
-        local.get $l1
-        i64.const 65566
-        i64.gt_s
-        select
-        local.tee $l1
-        i64.sub
-        global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 30
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
-      end
-      global.get $__wasm_harden_fuel
-      local.get $l1
-      i64.add
-      global.set $__wasm_harden_fuel
       local.get $l2
-      global.set $__wasm_harden_depth
-      call $f1
-      i64.const 0
+      call $f7
       local.set $l1
-      local.get $l1
-      i64.const 30
-      i64.lt_s
-      if $I6
-        global.get $__wasm_harden_fuel
-        local.get $l1
-        i64.add
-        local.tee $l1
-        i64.const 0
-        i64.lt_s
-        if $I7
-          local.get $l1
-          global.set $__wasm_harden_fuel
-          unreachable
-        end
-        local.get $l1
-        i64.const 65566
-        local.get $l1
-        local.get $l1
-        i64.const 65566
-        i64.gt_s
-        select
-        local.tee $l1
-        i64.sub
-        global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 30
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
-      end
     end
     local.get $l2
     i32.const 152
@@ -256,7 +142,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I8
+    if $I4
       unreachable
     end)
   (func $host (type $t0) (param $p0 i32) (result i32)
@@ -351,47 +237,10 @@
         select
         global.set $g3
       end
-      global.get $__wasm_harden_fuel
       local.get $l1
-      i64.add
-      global.set $__wasm_harden_fuel
       local.get $l2
-      global.set $__wasm_harden_depth
-      call $f1
-      i64.const 0
+      call $f7
       local.set $l1
-      local.get $l1
-      i64.const 30
-      i64.lt_s
-      if $I6
-        global.get $__wasm_harden_fuel
-        local.get $l1
-        i64.add
-        local.tee $l1
-        i64.const 0
-        i64.lt_s
-        if $I7
-          local.get $l1
-          global.set $__wasm_harden_fuel
-          unreachable
-        end
-        local.get $l1
-        i64.const 65566
-        local.get $l1
-        local.get $l1
-        i64.const 65566
-        i64.gt_s
-        select
-        local.tee $l1
-        i64.sub
-        global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 30
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
-      end
     end
     local.get $l2
     i32.const 152
@@ -404,7 +253,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I8
+    if $I6
       unreachable
     end)
   (func $indirect (type $t1) (param $p0 i32) (param $p1 i32) (result i32)
@@ -605,47 +454,10 @@
           i64.sub
           local.set $l2
           local.get $l1
-          global.get $__wasm_harden_fuel
           local.get $l2
-          i64.add
-          global.set $__wasm_harden_fuel
           local.get $l3
-          global.set $__wasm_harden_depth
-          call $f1
-          i64.const 0
+          call $f7
           local.set $l2
-          local.get $l2
-          i64.const 30
-          i64.lt_s
-          if $I8
-            global.get $__wasm_harden_fuel
-            local.get $l2
-            i64.add
-            local.tee $l2
-            i64.const 0
-            i64.lt_s
-            if $I9
-              local.get $l2
-              global.set $__wasm_harden_fuel
-              unreachable
-            end
-            local.get $l2
-            i64.const 65566
-            local.get $l2
-            local.get $l2
-            i64.const 65566
-            i64.gt_s
-            select
-            local.tee $l2
-            i64.sub
-            global.set $__wasm_harden_fuel
-            i64.const 0
-            i64.const 30
-            global.get $__wasm_harden_fuel
-            i64.eqz
-            select
-            global.set $g3
-          end
           local.set $l1
           local.get $p0
           i32.const 1
@@ -671,9 +483,72 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I10
+    if $I8
       unreachable
     end)
+  (func $f7 (type $t2) (param $p0 i32) (param $p1 i64) (param $p2 i32) (result i32 i64)
+    block $B0 (result i32)
+      local.get $p1
+      i64.const 3
+      i64.sub
+      local.set $p1
+      local.get $p1
+      i64.const 30
+      i64.lt_s
+      if $I1
+        global.get $__wasm_harden_fuel
+        local.get $p1
+        i64.add
+        local.tee $p1
+        i64.const 0
+        i64.lt_s
+        if $I2
+          local.get $p1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $p1
+        i64.const 65566
+        local.get $p1
+        local.get $p1
+        i64.const 65566
+        i64.gt_s
+        select
+        local.tee $p1
+        i64.sub
+        global.set $__wasm_harden_fuel
+      end
+      local.get $p0
+      i32.const 1
+      i32.add
+    end
+    local.get $p1
+    i64.const 30
+    i64.lt_s
+    if $I3
+      global.get $__wasm_harden_fuel
+      local.get $p1
+      i64.add
+      local.tee $p1
+      i64.const 0
+      i64.lt_s
+      if $I4
+        local.get $p1
+        global.set $__wasm_harden_fuel
+        unreachable
+      end
+      local.get $p1
+      i64.const 65566
+      local.get $p1
+      local.get $p1
+      i64.const 65566
+      i64.gt_s
+      select
+      local.tee $p1
+      i64.sub
+      global.set $__wasm_harden_fuel
+    end
+    local.get $p1)
   (table $T0 2 100000 funcref)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
