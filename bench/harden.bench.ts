@@ -1,7 +1,8 @@
 /**
  * harden speed: full `harden()` against binaryen's bare read + emit of the same bytes (the baseline, in the
- * same process, interleaved round by round), on sql-wasm.wasm and the QuickJS wasm; and a ~1 KB module in
- * absolute milliseconds, warm. Runs on the built package (`npm run build` first; tsc inlines const enums).
+ * same process, interleaved round by round), on sql-wasm.wasm and the QuickJS wasm, both as `harden` runs by
+ * default and with the opt-in `binaryenCheck` (binaryen's validator on the output as well); and a ~1 KB module
+ * in absolute milliseconds, warm. Runs on the built package (`npm run build` first; tsc inlines const enums).
  *
  *   npx tsx bench/harden.bench.ts [--quick] [--json out.json]
  */
@@ -36,6 +37,7 @@ const rows = [];
 for (const s of subjects) {
   const bytes = new Uint8Array(s.bytes);
   const hardenMs: number[] = [];
+  const checkedMs: number[] = [];
   const baseMs: number[] = [];
   const phases: Record<string, number[]> = {};
   for (let i = 0; i <= rounds; i++) {
@@ -44,10 +46,15 @@ for (const s of subjects) {
     const h = performance.now() - t;
     if (!r.ok) throw new Error(`${s.name}: ${r.issues[0]?.message}`);
     t = performance.now();
+    const checked = await tryHarden(bytes, s.policy, { binaryenCheck: true });
+    const c = performance.now() - t;
+    if (!checked.ok || checked.module.report.binaryenCheck !== 'passed') throw new Error(`${s.name}: binaryen's check did not pass`);
+    t = performance.now();
     await roundTrip(bytes, WASM2_FEATURES);
     const b = performance.now() - t;
     if (i === 0) continue; // warm-up
     hardenMs.push(h);
+    checkedMs.push(c);
     baseMs.push(b);
     for (const [k, v] of Object.entries(r.module.report.timings)) (phases[k] ??= []).push(v);
   }
@@ -56,6 +63,8 @@ for (const s of subjects) {
     'harden ms': median(hardenMs),
     'binaryen read+emit ms': median(baseMs),
     ratio: median(hardenMs) / median(baseMs),
+    'harden + binaryen check ms': median(checkedMs),
+    ratioWithCheck: median(checkedMs) / median(baseMs),
     ...Object.fromEntries(Object.entries(phases).map(([k, v]) => [`${k} ms`, median(v)])),
   });
 }
@@ -90,7 +99,7 @@ for (const [name, bytes, policy] of [
 
 const machine = `${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}, Node ${process.version}`;
 console.log(`harden vs binaryen read+emit — ${machine}${quick ? ' (quick)' : ''}`);
-console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? (k === 'ratio' ? `${v.toFixed(2)}×` : v.toFixed(1)) : v]))));
+console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? (k === 'ratio' || k === 'ratioWithCheck' ? `${v.toFixed(2)}×` : v.toFixed(1)) : v]))));
 console.log(`cache hit (memory tier): ${Object.entries(hitMs).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join(', ')}`);
 console.log(`${small.length}-byte module, warm: median ${median(smallMs).toFixed(2)} ms, p90 ${[...smallMs].sort((a, b) => a - b)[Math.floor(smallMs.length * 0.9)]!.toFixed(2)} ms`);
 if (jsonOut !== undefined) {
