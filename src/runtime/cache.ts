@@ -11,7 +11,7 @@
  *     written to a temporary name and renamed, so a crash never leaves a half-written entry. A disk entry is
  *     trusted only if its bytes hash to the sha-256 recorded beside them; a corrupt one is deleted and
  *     rebuilt. (The engine validates the bytes again when it compiles them anyway.)
- * A hit skips binaryen and our rewriter entirely; a memory hit costs a hash of the input (about 1 ms per MB).
+ * A hit skips our validator and rewriter entirely; a memory hit costs a hash of the input (about 1 ms per MB).
  */
 
 import { createHash } from 'node:crypto';
@@ -22,7 +22,8 @@ import { PINNED_BINARYEN_VERSION } from '../instrument/binaryen-host.js';
 import { normalizePolicy, policyToJSON, type Policy, type PolicyInput } from '../policy.js';
 import { version } from '../version.js';
 
-const FORMAT = 1;
+/** Part of the key: bumped whenever harden's output for the same input and policy changes (2: split functions). */
+const FORMAT = 2;
 const WasmModule = WebAssembly.Module;
 
 export interface CacheOptions {

@@ -25,7 +25,7 @@
  *   fuel_consumed_total{runtime}         counter   the sum of `fuelUsed` (a timeout counts the fuel seen
  *                                                  at the guest's last host call: a lower bound)
  *   call_duration_seconds{runtime}       histogram the call's duration (in the worker; a timeout: until the kill)
- *   harden_duration_seconds{cache}       histogram harden() of a job's bytes: cache "miss" (binaryen ran) or "hit"
+ *   harden_duration_seconds{cache}       histogram harden() of a job's bytes: cache "miss" (harden ran) or "hit"
  *   compile_duration_seconds             histogram a module's first instantiation in a worker (decode, compile,
  *                                                  instantiate, start function): once per module per worker
  *   worker_restarts_total{reason}        counter   workers replaced: "timeout" (terminated) or "crash"
@@ -96,7 +96,7 @@ export class WasmHardenMetrics {
     });
     this.#hardenSeconds = new HistogramCtor({
       name: `${p}harden_duration_seconds`,
-      help: 'Duration of harden() in seconds, by cache outcome (miss: binaryen ran; hit: served by the cache).',
+      help: 'Duration of harden() in seconds, by cache outcome (miss: harden ran; hit: served by the cache).',
       labelNames: ['cache'],
       buckets: [...(options.hardenBuckets ?? DEFAULT_HARDEN_BUCKETS)],
       registers,
