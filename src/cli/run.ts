@@ -3,7 +3,7 @@
  *   [--timeout-ms N] [--wasi] [--policy p.json] [--preset strict|spec] [--cache-dir DIR | --no-cache] [--json]`
  *
  * Hardens the module (through the content-addressed disk cache, so a second run of the same file and
- * policy skips binaryen), instantiates it in a sandbox, calls one export and prints the values, or the
+ * policy skips validation and rewriting), instantiates it in a sandbox, calls one export and prints the values, or the
  * trap kind, and the fuel used. The base policy is `check`'s (strict, imports unchecked); `--wasi` also
  * allows `wasi_snapshot_preview1` and provides the minimal WASI (stdout/stderr are printed after the run).
  * No other host function is provided, so a module that imports anything else fails to instantiate.
