@@ -5,7 +5,8 @@
  *   type      + the internal type of each params-convention function (src/instrument/calling-convention.ts),
  *             one per distinct original type; + one `[] -> results` type per distinct multi-value result
  *             list the stack wrapper needs
- *   function  params-convention functions get their internal type
+ *   function  params-convention functions get their internal type; + one entry (the internal type) per
+ *             split function's inner copy (calling-convention.ts), after the existing functions
  *   table     maxima capped (src/instrument/caps.ts)
  *   memory    maxima capped
  *   global    + $fuel (mut i64, initialised to the budget), $depth (mut i32, 0), $n (mut i32, the
@@ -18,7 +19,9 @@
  *   code      every body rewritten by the passes (src/instrument/fuel.ts, stack-limit.ts): globals-convention
  *             bodies gain two locals (the slack `$s: i64` and the depth `$d: i32`) after their own,
  *             params-convention bodies have them as their two new parameters (and renumber their declared
- *             locals). A body that would outgrow V8's function size limit is reported, not emitted.
+ *             locals). A split function's body becomes its wrapper (`wrapperBody`), and its instrumented
+ *             body is appended as the inner copy. A body that would outgrow V8's function size limit is
+ *             reported, not emitted.
  * Sections that do not exist are created in their place; custom sections stay where they were. No type,
  * function or global index moves: new ones go after the existing ones.
  */
@@ -130,7 +133,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
 
   // code: plan and apply every pass, body by body
   let meteringPoints = 0;
-  const staticCost: number[] = new Array<number>(info.codes.length).fill(0);
+  const staticCost: number[] = new Array<number>(n).fill(0);
   const margin = fuelMargin(info.codes, opts.costs);
   const snippets = new Map<number, Uint8Array>();
   const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
