@@ -63,11 +63,11 @@
  * is written only at boundaries and at an overflow (the sentinel, > LIMIT).
  */
 
-import { readOpcode, skipImmediates } from '../binary/instructions.js';
 import { ExternKindCode, type FunctionBody, type ModuleInfo, type Range } from '../binary/module-info.js';
 import { Reader } from '../binary/reader.js';
 import { V8_LIMITS } from '../limits.js';
 import { ByteWriter } from './byte-writer.js';
+import type { ModuleSurvey } from './survey.js';
 
 export const enum Convention {
   Params = 0,
@@ -119,31 +119,13 @@ export function escapingFunctions(info: ModuleInfo): Uint8Array {
   return escaping;
 }
 
-/** Marks in `into` (by function index) every function that `body` calls directly. */
-function markCallees(bytes: Uint8Array, body: FunctionBody, into: Uint8Array): void {
-  const r = new Reader(bytes, body.codeStart, body.end);
-  while (r.pos < body.end) {
-    const at = r.pos;
-    const op = readOpcode(r);
-    if (op.prefix === 0 && op.code === 0x10) {
-      const callee = r.u32();
-      if (callee < into.length) into[callee] = 1;
-    } else skipImmediates(r, op, at);
-  }
-}
-
-export function planConventions(info: ModuleInfo): ConventionPlan {
+export function planConventions(info: ModuleInfo, survey: Pick<ModuleSurvey, 'called' | 'forced'>): ConventionPlan {
   const escaping = escapingFunctions(info);
   const n = info.codes.length;
   const total = info.funcTypeIndices.length;
   // direct functions (no room for two locals) need their callees in the globals convention, unsplit;
   // every other direct call makes its escaping callee worth splitting
-  const forced = new Uint8Array(total);
-  const called = new Uint8Array(total);
-  info.codes.forEach((body, i) => {
-    const locals = info.types[info.functions[i]!]!.params.length + body.localCount;
-    markCallees(info.bytes, body, locals + 2 > V8_LIMITS.localsPerFunction ? forced : called);
-  });
+  const { forced, called } = survey;
   const conventions: Convention[] = [];
   const internalType: number[] = [];
   const newTypes: ConventionPlan['newTypes'] = [];

@@ -78,7 +78,12 @@ export interface FuelContext {
   margin: number;
   /** `$lowmark` (mut i64): the loop headers' threshold, the margin, or 0 once less than a chunk is left */
   lowmarkGlobal: number;
-  /** the offsets of the loops to wrap in a `$retry` loop (`loopsToWrap`) */
+  /**
+   * the offsets of the loops to wrap in a `$retry` loop (see `Charger.loopPrefix`): those with no call
+   * inside (survey.ts), the tight loops, where an inline re-floor costs the most; in a loop that calls, V8
+   * saves the loop's values around the call anyway, and the extra loop level measured slower (QuickJS's
+   * interpreter loop: fib 1.07× → 1.80×). None in the direct convention, which tests every charge.
+   */
   wrap: ReadonlySet<number>;
   /** snippets already made for this module (they repeat: same slack local, same cost), by `snippetKey` */
   snippets: Map<number, Uint8Array>;
@@ -301,50 +306,6 @@ export function fuelExit(ctx: FuelContext): Uint8Array {
 }
 
 const END = Uint8Array.of(0x0b);
-
-/**
- * The loops to wrap in a `$retry` loop (see `Charger.loopPrefix`): those with no call inside, at any depth.
- * They are the tight loops, where an inline re-floor costs the most; in a loop that calls, V8 saves the
- * loop's values around the call anyway, and the extra loop level measured slower (QuickJS's interpreter
- * loop: fib 1.07× → 1.80×). None in the direct convention, which tests every charge.
- */
-export function loopsToWrap(bytes: Uint8Array, body: FunctionBody, convention: Convention): ReadonlySet<number> {
-  const wrap = new Set<number>();
-  if (convention === Convention.Direct) return wrap;
-  const r = new Reader(bytes, body.codeStart, body.end);
-  const open: number[] = []; // per open construct: its offset if a loop, else -1
-  const calls: boolean[] = [];
-  while (r.pos < body.end) {
-    const at = r.pos;
-    const op = readOpcode(r);
-    skipImmediates(r, op, at);
-    if (op.prefix !== 0) continue;
-    switch (op.code) {
-      case 0x02:
-      case 0x04:
-        open.push(-1);
-        calls.push(false);
-        break;
-      case 0x03:
-        open.push(at);
-        calls.push(false);
-        break;
-      case 0x10:
-      case 0x11:
-        if (calls.length > 0) calls[calls.length - 1] = true;
-        break;
-      case 0x0b: {
-        if (open.length === 0) return wrap; // the function's end
-        const loop = open.pop()!;
-        const called = calls.pop()!;
-        if (called && calls.length > 0) calls[calls.length - 1] = true;
-        if (loop >= 0 && !called) wrap.add(loop);
-        break;
-      }
-    }
-  }
-  return wrap;
-}
 
 /** 0xFC sub-opcodes of the bulk operations, and which unit they are charged in. */
 const BULK_MEMORY = new Set([0x08, 0x0a, 0x0b]); // memory.init, memory.copy, memory.fill

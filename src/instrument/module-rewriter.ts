@@ -33,7 +33,8 @@ import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
-import { fuelExit, fuelMargin, loopsToWrap, planFuel, refloorChunk, type FuelContext } from './fuel.js';
+import { fuelExit, fuelMargin, planFuel, refloorChunk, type FuelContext } from './fuel.js';
+import { surveyModule } from './survey.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
 import { Convention, planConventions, wrapperBody } from './calling-convention.js';
@@ -73,6 +74,8 @@ export interface RewriteResult {
   trapOvercharge: number;
 }
 
+const NO_LOOPS: ReadonlySet<number> = new Set();
+
 const RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
 
 /** The payload of a vector section after its count: [afterCount, end). */
@@ -101,7 +104,8 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   // new types go after the existing ones: the internal types, then the wrappers' block types
   const extraTypes: { params: Uint8Array; results: Uint8Array }[] = [];
   const addType = (params: Uint8Array, results: Uint8Array): number => extraTypes.push({ params, results }) - 1 + info.types.length;
-  const plan = planConventions(info);
+  const survey = surveyModule(info, opts.costs);
+  const plan = planConventions(info, survey);
   const internalTypeIndex = plan.newTypes.map((t) => addType(t.params, t.results));
   const n = info.codes.length;
   // per function index of the input: whether a direct call to it passes the slack and the depth (a split
@@ -147,7 +151,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     const params = type.params.length;
     // $s and $d: the two new parameters (params), or two locals after the declared ones (globals)
     const slackLocal = convention === Convention.Params ? params : params + fb.localCount;
-    const wrap = loopsToWrap(bytes, fb, convention);
+    const wrap = convention === Convention.Direct ? NO_LOOPS : survey.callFreeLoops;
     const ctx: FuelContext = {
       costs: opts.costs,
       fuelGlobal,

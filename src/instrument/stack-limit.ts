@@ -80,7 +80,7 @@ export interface StackContext {
   blockType: ArrayLike<number>;
   /** appended to the epilogue: the fuel's exit (fuel.ts `fuelExit`) */
   fuelExit: ArrayLike<number>;
-  /** the loops fuel.ts wraps in a `$retry` loop: one more label each (fuel.ts `loopsToWrap`) */
+  /** the loops fuel.ts wraps in a `$retry` loop: one more label each (`FuelContext.wrap`) */
   wrap: ReadonlySet<number>;
 }
 
