@@ -175,21 +175,27 @@ export function planConventions(info: ModuleInfo, survey: Pick<ModuleSurvey, 'ca
  * type, handing the fuel and the depth over to the inner copy and back. Charges nothing (it is not guest
  * code) and weighs nothing (the inner copy accounts the frame).
  *
- *   (local $d i32)
+ *   (local $d i32) (local $s i64)
+ *   refloor                              ;; `$s` from `$fuel` (fuel.ts `wrapperRefloor`): the inner copy
+ *                                        ;; starts with at least the allowance, like every params function
  *   local.get 0 ... local.get p-1
- *   i64.const 0                          ;; $s = 0: the inner copy's entry test re-floors from `$fuel`
+ *   local.get $s
  *   global.get $depth  local.tee $d
- *   call $inner                          ;; → results, slack (≥ 0: the inner copy tested at its exit)
+ *   call $inner                          ;; → results, slack
  *   global.get $fuel  i64.add  global.set $fuel    ;; `$fuel` exact again
+ *   if ($fuel < 0) unreachable                     ;; no call returns past its budget (a straight-line
+ *                                                  ;; inner copy has no exit test)
  *   local.get $d  global.set $depth                ;; as the caller left it
  */
-export function wrapperBody(paramCount: number, innerIndex: number, fuelGlobal: number, depthGlobal: number): ByteWriter {
-  const w = new ByteWriter(16 + 2 * paramCount);
-  w.u32(1).u32(1).byte(0x7f); // one local, $d: i32 (index paramCount)
+export function wrapperBody(paramCount: number, innerIndex: number, fuelGlobal: number, depthGlobal: number, refloor: Uint8Array): ByteWriter {
+  const w = new ByteWriter(48 + refloor.length + 2 * paramCount);
+  w.u32(2).u32(1).byte(0x7f).u32(1).byte(0x7e); // $d: i32 (index paramCount), $s: i64 (paramCount + 1)
+  w.bytes(refloor);
   for (let k = 0; k < paramCount; k++) w.byte(0x20).u32(k);
-  w.byte(0x42).byte(0x00).byte(0x23).u32(depthGlobal).byte(0x22).u32(paramCount);
+  w.byte(0x20).u32(paramCount + 1).byte(0x23).u32(depthGlobal).byte(0x22).u32(paramCount);
   w.byte(0x10).u32(innerIndex);
   w.byte(0x23).u32(fuelGlobal).byte(0x7c).byte(0x24).u32(fuelGlobal);
+  w.byte(0x23).u32(fuelGlobal).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
   w.byte(0x20).u32(paramCount).byte(0x24).u32(depthGlobal);
   w.byte(0x0b);
   return w;

@@ -57,6 +57,7 @@ import type { CostTable } from './cost-model.js';
 import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import { Convention, FUEL_CHUNK } from './calling-convention.js';
+import { Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
 
 export interface FuelContext {
   costs: CostTable;
@@ -74,9 +75,9 @@ export interface FuelContext {
   takesParams: Uint8Array;
   /** per function index: where a direct call goes instead (a split function's inner copy), or -1 */
   redirect: Int32Array;
-  /** the module's margin: at least the most any of its functions charges between two tests (`fuelMargin`) */
-  margin: number;
-  /** `$lowmark` (mut i64): the loop headers' threshold, the margin, or 0 once less than a chunk is left */
+  /** the module's test threshold and re-floor chunk (`fuelLevels`) */
+  levels: FuelLevels;
+  /** `$lowmark` (mut i64): the loop headers' threshold, the test threshold, or 0 once less than a chunk is left */
   lowmarkGlobal: number;
   /**
    * the offsets of the loops to wrap in a `$retry` loop (see `Charger.loopPrefix`): those with no call
@@ -102,12 +103,27 @@ export function fuelMargin(bodies: readonly FunctionBody[], costs: CostTable): n
   return margin;
 }
 
-/**
- * What a re-floor leaves in the slack: the margin plus FUEL_CHUNK. It is also the most a trap other than out
- * of fuel can overcharge (`report.fuel.trapOvercharge`).
- */
-export function refloorChunk(margin: number): number {
-  return margin + FUEL_CHUNK;
+/** The most a caller guarantees at the entry of a params function (see `placeTests`). */
+export const MAX_ALLOWANCE = 4096;
+
+export interface FuelLevels {
+  /** M: at least the most any function of the module charges between two of its tests (`fuelMargin`) */
+  margin: number;
+  /** B = min(M, MAX_ALLOWANCE): the slack every direct call to a params function guarantees (`placeTests`) */
+  allowance: number;
+  /** T = M + B: a test re-floors when the slack is below T, so it leaves at least T while the fuel lasts */
+  threshold: number;
+  /**
+   * C = T + FUEL_CHUNK: what a re-floor leaves in the slack. It is also the most a trap other than out of
+   * fuel can overcharge (`report.fuel.trapOvercharge`).
+   */
+  chunk: number;
+}
+
+export function fuelLevels(bodies: readonly FunctionBody[], costs: CostTable): FuelLevels {
+  const margin = fuelMargin(bodies, costs);
+  const allowance = Math.min(margin, MAX_ALLOWANCE);
+  return { margin, allowance, threshold: margin + allowance, chunk: margin + allowance + FUEL_CHUNK };
 }
 
 /** A charge's snippet depends on the slack local, the cost and whether it tests (the margin is the module's). */
@@ -126,17 +142,19 @@ export interface FuelPlan {
 
 /**
  * Edit order at one offset: the stack limit's prologue first, then what follows a call that ends just
- * before it (it belongs to that call), then the segment's charge, then variable charges, then a call's
- * hand-over (which must see the charge of the segment the call starts).
+ * before it (it belongs to that call), then the segment's charge, then variable charges, then a test
+ * placed before a call, then the call's hand-over (which must see the charge of the segment the call starts).
  */
 export const AFTER_CALL_ORDER = 1;
 /** the `end` of a loop's `$retry` wrapper, right after the loop's own `end` */
 export const RETRY_END_ORDER = 2;
 export const FUEL_ORDER = 10;
 export const VARIABLE_ORDER = 11;
-export const BEFORE_CALL_ORDER = 12;
+/** a test right before a call (`placeTests`) */
+export const CALL_TEST_ORDER = 12;
+export const BEFORE_CALL_ORDER = 13;
 /** a loop's `$retry` wrapper and its test, before the loop (after the charge of the segment the loop ends) */
-export const RETRY_ORDER = 13;
+export const RETRY_ORDER = 14;
 
 /**
  * How charges read and write the fuel: the slack `$s` (params, globals) or the global itself (direct).
@@ -146,8 +164,13 @@ export const RETRY_ORDER = 13;
  * until the next check; the slow path re-floors so that `$s` = `refloorChunk(margin)`. Direct-convention
  * charges are exact and each tests `$fuel < 0`.
  */
+type ChargerContext = Pick<
+  FuelContext,
+  'slackLocal' | 'depthLocal' | 'fuelGlobal' | 'depthGlobal' | 'scratchGlobal' | 'lowmarkGlobal' | 'levels' | 'convention'
+>;
+
 class Charger {
-  constructor(private readonly ctx: FuelContext) {}
+  constructor(private readonly ctx: ChargerContext) {}
 
   private get direct(): boolean {
     return this.ctx.convention === Convention.Direct;
@@ -171,7 +194,7 @@ class Charger {
       w.byte(0x23).u32(f).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b); // if ($fuel < 0) unreachable
       return;
     }
-    w.byte(0x20).u32(s).byte(0x42).s64(BigInt(this.ctx.margin)).byte(0x53).byte(0x04).byte(0x40); // if ($s < margin)
+    w.byte(0x20).u32(s).byte(0x42).s64(BigInt(this.ctx.levels.threshold)).byte(0x53).byte(0x04).byte(0x40); // if ($s < T)
     this.refloor(w, boundary);
     w.byte(0x0b);
   }
@@ -179,7 +202,7 @@ class Charger {
   /** the re-floor (see `check`), inside an `if` */
   private refloor(w: ByteWriter, updateLowmark: boolean): void {
     const { slackLocal: s, fuelGlobal: f } = this.ctx;
-    const chunk = BigInt(refloorChunk(this.ctx.margin));
+    const chunk = BigInt(this.ctx.levels.chunk);
     w.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x22).u32(s); //   $s = $fuel + $s
     w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x20).u32(s).byte(0x24).u32(f).byte(0x00).byte(0x0b); //   if ($s < 0) { $fuel = $s; unreachable }
     // the new slack: chunk, or all of the fuel when less is left; `$fuel` = fuel left - new slack (no reload)
@@ -196,7 +219,7 @@ class Charger {
    * fuel is low is corrected by the next `$retry`. 3–4% on QuickJS against updating it at every re-floor.
    */
   private lowmark(w: ByteWriter): void {
-    w.byte(0x42).byte(0x00).byte(0x42).s64(BigInt(this.ctx.margin)).byte(0x23).u32(this.ctx.fuelGlobal).byte(0x50).byte(0x1b);
+    w.byte(0x42).byte(0x00).byte(0x42).s64(BigInt(this.ctx.levels.threshold)).byte(0x23).u32(this.ctx.fuelGlobal).byte(0x50).byte(0x1b);
     w.byte(0x24).u32(this.ctx.lowmarkGlobal);
   }
 
@@ -293,15 +316,26 @@ class Charger {
  * params: the test, then the slack as the extra result; globals: `$fuel` made exact, and a trap if it is
  * negative (so that no call returns to the host or a table caller past its budget).
  */
-export function fuelExit(ctx: FuelContext): Uint8Array {
+export function fuelExit(ctx: FuelContext, exitTest: boolean): Uint8Array {
   const w = new ByteWriter(16);
   if (ctx.convention === Convention.Params) {
-    new Charger(ctx).check(w);
+    if (exitTest) new Charger(ctx).check(w);
     w.byte(0x20).u32(ctx.slackLocal);
   } else if (ctx.convention === Convention.Globals) {
     w.byte(0x23).u32(ctx.fuelGlobal).byte(0x20).u32(ctx.slackLocal).byte(0x7c).byte(0x24).u32(ctx.fuelGlobal); // $fuel += $s
     w.byte(0x23).u32(ctx.fuelGlobal).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b); // if ($fuel < 0) unreachable
   }
+  return w.toBytes();
+}
+
+/**
+ * A split function's wrapper takes `$s` from `$fuel` before it calls the inner copy: the test, on a slack
+ * local that is 0, re-floors (and, this being a boundary, sets `$lowmark`). So the inner copy starts with at
+ * least the allowance, like every params function, while the fuel lasts.
+ */
+export function wrapperRefloor(ctx: ChargerContext): Uint8Array {
+  const w = new ByteWriter(64);
+  new Charger(ctx).check(w, true);
   return w.toBytes();
 }
 
@@ -312,23 +346,44 @@ const BULK_MEMORY = new Set([0x08, 0x0a, 0x0b]); // memory.init, memory.copy, me
 const BULK_TABLE = new Set([0x0c, 0x0e, 0x11]); // table.init, table.copy, table.fill
 const TABLE_GROW = 0x0f;
 
-export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext, edits: BodyEdits): FuelPlan {
+/** A body's walk (`walkFuel`): what `placeTests` needs, and where the snippets go. */
+export interface FuelWalk extends FuelRecord, FuelPlan {
+  /** (offset, unit) pairs */
+  variables: number[];
+  /** (loop offset, block type start, block type end) triples, of the loops wrapped in a `$retry` loop */
+  loops: number[];
+  /** offsets right after a wrapped loop's `end` */
+  loopEnds: number[];
+}
+
+/**
+ * Walks a body: cuts it into segments and records the calls, the variable charges and the control flow
+ * (for `placeTests`, test-placement.ts). The local renumbering of the params convention and the branch
+ * depths across `$retry` loops go straight into `edits`; the charges wait for `emitFuel`.
+ */
+export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext, edits: BodyEdits): FuelWalk {
   const { costs } = ctx;
   const shiftFrom = ctx.shiftFrom ?? Number.MAX_SAFE_INTEGER;
   const r = new Reader(bytes, body.codeStart, body.end);
-  // record where the snippets go, then make them once the walk is done (one loop over each kind)
-  const segments: number[] = []; // (offset, cost, checks) triples
-  const variables: number[] = []; // (offset, unit) pairs
-  const calls: number[] = []; // (call offset, next offset, callee takes params) triples
-  let staticCost = body.localCount * costs.local;
+  const walk: FuelWalk = {
+    segments: [],
+    events: [],
+    controls: [],
+    labels: [],
+    calls: [],
+    variables: [],
+    loops: [],
+    loopEnds: [],
+    staticCost: body.localCount * costs.local,
+    hasCalls: false,
+    points: 0,
+  };
+  const { segments, events, controls, labels, calls, variables, loops, loopEnds } = walk;
   let segStart = body.codeStart;
   let segCost = body.localCount * costs.local;
-  let hasCalls = false;
   let depth = 0;
-  // some loops are wrapped in a `$retry` loop (see `Charger.loopPrefix` and `loopsToWrap`)
+  // some loops are wrapped in a `$retry` loop (see `Charger.loopPrefix` and `FuelContext.wrap`)
   const wrapLoops = ctx.wrap.size > 0;
-  const loops: number[] = []; // (loop offset, block type start, block type end) triples
-  const loopEnds: number[] = []; // offsets right after a wrapped loop's `end`
   // per open construct (innermost last): 1 for a wrapped loop, 0 for anything else
   const wrapped: number[] = [];
   /** a branch's new depth: one more for every wrapped loop between it and its target */
@@ -338,57 +393,18 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
     for (let k = wrapped.length - 1; k > wrapped.length - 1 - d && k >= 0; k--) extra += wrapped[k]!;
     if (extra > 0) edits.shift(leb, end, d + extra);
   };
-
-  // the first segment (function entry) tests, loop headers compare (1: test, 2: a wrapped loop's header);
-  // the others only subtract
-  let segChecks = 1;
-  const flush = (next: number, nextChecks = 0) => {
-    segments.push(segStart, segCost, segChecks);
+  // loop headers test; the other segments subtract, unless `placeTests` makes them test
+  let segKind: SegmentKind = SegmentKind.Subtract;
+  const flush = (next: number, control: Control, arg = 0, nextKind = SegmentKind.Subtract) => {
+    controls.push(control, arg);
+    segments.push(segStart, segCost, segKind, events.length, controls.length);
     segStart = next;
     segCost = 0;
-    segChecks = nextChecks;
+    segKind = nextKind;
   };
-  const emit = (): number => {
-    const charger = new Charger(ctx);
-    let points = 0;
-    const cache = ctx.snippets;
-    const direct = ctx.convention === Convention.Direct;
-    for (let i = 0; i < segments.length; i += 3) {
-      const cost = segments[i + 1]!;
-      if (segments[i + 2] === 2) {
-        edits.insert(segments[i]!, charger.loopHeader(cost), FUEL_ORDER);
-        points++;
-        continue;
-      }
-      const checks = segments[i + 2] === 1;
-      // costs above 2^20 are not cached (the key must stay an exact integer)
-      // (the entry of a globals function differs: it is a boundary, see `lowmark`)
-      const key = direct || i === 0 || cost >= 2 ** 20 ? -1 : snippetKey(ctx.slackLocal, cost, checks);
-      let snippet = key < 0 ? undefined : cache.get(key);
-      if (snippet === undefined) {
-        snippet = charger.charge(cost, checks, i === 0 && ctx.convention === Convention.Globals);
-        if (key >= 0) cache.set(key, snippet);
-      }
-      if (snippet.length > 0) {
-        edits.insert(segments[i]!, snippet, FUEL_ORDER);
-        points++;
-      }
-    }
-    for (let i = 0; i < variables.length; i += 2) {
-      edits.insert(variables[i]!, charger.variable(variables[i + 1]!), VARIABLE_ORDER);
-      points++;
-    }
-    const toParams = charger.call(true);
-    const toGlobals = charger.call(false);
-    for (let i = 0; i < calls.length; i += 3) {
-      const seq = calls[i + 2] === 1 ? toParams : toGlobals;
-      if (seq.before.length > 0) edits.insert(calls[i]!, seq.before, BEFORE_CALL_ORDER);
-      if (seq.after.length > 0) edits.insert(calls[i + 1]!, seq.after, AFTER_CALL_ORDER);
-    }
-    for (let i = 0; i < loops.length; i += 3)
-      edits.insert(loops[i]!, charger.loopPrefix(bytes.subarray(loops[i + 1]!, loops[i + 2]!)), RETRY_ORDER);
-    for (const at of loopEnds) edits.insert(at, END, RETRY_END_ORDER);
-    return points;
+  const variable = (at: number, unit: number) => {
+    events.push(-1);
+    variables.push(at, unit);
   };
 
   while (r.pos < body.end) {
@@ -396,7 +412,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
     const op = readOpcode(r);
     const cost = costs.instruction[op.index]!;
     segCost += cost;
-    staticCost += cost;
+    walk.staticCost += cost;
     if (op.prefix === 0) {
       switch (op.code) {
         case 0x20: // local.get/set/tee: declared locals move up by two in the params convention
@@ -410,6 +426,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
         case 0x02: // block: no new segment
           depth++;
           wrapped.push(0);
+          controls.push(Control.Block, 0);
           break;
         case 0x03: // loop: its header is a branch target, and where repetition is paid for
           skipImmediates(r, op, at);
@@ -417,44 +434,43 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           if (ctx.wrap.has(at)) {
             loops.push(at, at + 1, r.pos);
             wrapped.push(1);
-            flush(r.pos, 2);
+            flush(r.pos, Control.Loop, 0, SegmentKind.WrappedHeader);
           } else {
             wrapped.push(0);
-            flush(r.pos, 1);
+            flush(r.pos, Control.Loop, 0, SegmentKind.Test);
           }
           continue;
         case 0x04: // if: the then-branch starts a segment
           skipImmediates(r, op, at);
           depth++;
           wrapped.push(0);
-          flush(r.pos);
+          flush(r.pos, Control.If);
           continue;
         case 0x05: // else
-          flush(r.pos);
+          flush(r.pos, Control.Else);
           continue;
         case 0x0b: // end
-          if (depth === 0) {
-            flush(r.pos);
-            return { staticCost, hasCalls, points: emit() };
-          }
+          flush(r.pos, Control.End);
+          if (depth === 0) return walk;
           depth--;
           if (wrapped.pop() === 1) loopEnds.push(r.pos);
-          flush(r.pos);
           continue;
         case 0x10: {
           // call: the sequence depends on the callee's convention
-          hasCalls = true;
+          walk.hasCalls = true;
           const leb = r.pos;
           const callee = r.u32();
           const to = ctx.redirect[callee]!;
           if (to >= 0) edits.shift(leb, r.pos, to);
-          calls.push(at, r.pos, ctx.takesParams[callee] === 1 ? 1 : 0);
+          events.push(calls.length / 3);
+          calls.push(at, r.pos, callee);
           continue;
         }
         case 0x11: // call_indirect: tables hold globals functions (and imports)
           skipImmediates(r, op, at);
-          hasCalls = true;
-          calls.push(at, r.pos, 0);
+          walk.hasCalls = true;
+          events.push(calls.length / 3);
+          calls.push(at, r.pos, -1);
           continue;
         case 0x0c: // br
         case 0x0d: {
@@ -462,7 +478,7 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           const leb = r.pos;
           const d = r.u32();
           retarget(leb, r.pos, d);
-          flush(r.pos);
+          flush(r.pos, op.code === 0x0c ? Control.Br : Control.BrIf, d);
           continue;
         }
         case 0x0e: {
@@ -472,16 +488,19 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
             const leb = r.pos;
             const d = r.u32();
             retarget(leb, r.pos, d);
+            labels.push(d);
           }
-          flush(r.pos);
+          flush(r.pos, Control.BrTable, n + 1);
           continue;
         }
         case 0x00: // unreachable
+          flush(r.pos, Control.Unreachable);
+          continue;
         case 0x0f: // return
-          flush(r.pos);
+          flush(r.pos, Control.Return);
           continue;
         case 0x40: // memory.grow: per page requested
-          if (costs.memoryGrowPage > 0) variables.push(at, costs.memoryGrowPage);
+          if (costs.memoryGrowPage > 0) variable(at, costs.memoryGrowPage);
           break;
       }
       skipImmediates(r, op, at);
@@ -495,10 +514,65 @@ export function planFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
             : op.code === TABLE_GROW
               ? costs.tableGrowElement
               : 0;
-        if (unit > 0) variables.push(at, unit);
+        if (unit > 0) variable(at, unit);
       }
     }
   }
   // validated bodies always end with the function's `end`
   throw new Error('wasm-harden internal error: function body without a final end');
+}
+
+/** Inserts the charges, the tests `placeTests` placed, the call sequences and the `$retry` loops. Returns the metering points. */
+export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement, ctx: FuelContext, edits: BodyEdits): number {
+  const { segments, calls, variables, loops, loopEnds } = walk;
+  const { kinds, callTests } = placement;
+  const direct = ctx.convention === Convention.Direct;
+  const charger = new Charger(ctx);
+  let points = 0;
+  const cache = ctx.snippets;
+  for (let i = 0; i < segments.length; i += 5) {
+    const at = segments[i]!;
+    const cost = segments[i + 1]!;
+    const kind = kinds[i / 5]!;
+    if (kind === SegmentKind.WrappedHeader) {
+      edits.insert(at, charger.loopHeader(cost), FUEL_ORDER);
+      points++;
+      continue;
+    }
+    const checks = kind === SegmentKind.Test;
+    // the entry of a globals function differs: it is a boundary (see `lowmark`); costs above 2^20 are not
+    // cached (the key must stay an exact integer)
+    const boundary = i === 0 && ctx.convention === Convention.Globals;
+    const key = direct || boundary || cost >= 2 ** 20 ? -1 : snippetKey(ctx.slackLocal, cost, checks);
+    let snippet = key < 0 ? undefined : cache.get(key);
+    if (snippet === undefined) {
+      snippet = charger.charge(cost, checks, boundary);
+      if (key >= 0) cache.set(key, snippet);
+    }
+    if (snippet.length > 0) {
+      edits.insert(at, snippet, FUEL_ORDER);
+      points++;
+    }
+  }
+  for (let i = 0; i < variables.length; i += 2) {
+    edits.insert(variables[i]!, charger.variable(variables[i + 1]!), VARIABLE_ORDER);
+    points++;
+  }
+  const toParams = charger.call(true);
+  const toGlobals = charger.call(false);
+  const test = charger.charge(0, true);
+  for (let i = 0; i < calls.length; i += 3) {
+    if (callTests[i / 3] === 1) {
+      edits.insert(calls[i]!, test, CALL_TEST_ORDER);
+      points++;
+    }
+    const callee = calls[i + 2]!;
+    const seq = callee >= 0 && ctx.takesParams[callee] === 1 ? toParams : toGlobals;
+    if (seq.before.length > 0) edits.insert(calls[i]!, seq.before, BEFORE_CALL_ORDER);
+    if (seq.after.length > 0) edits.insert(calls[i + 1]!, seq.after, AFTER_CALL_ORDER);
+  }
+  for (let i = 0; i < loops.length; i += 3)
+    edits.insert(loops[i]!, charger.loopPrefix(bytes.subarray(loops[i + 1]!, loops[i + 2]!)), RETRY_ORDER);
+  for (const at of loopEnds) edits.insert(at, END, RETRY_END_ORDER);
+  return points;
 }

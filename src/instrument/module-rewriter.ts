@@ -33,7 +33,8 @@ import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CapsPlan } from './caps.js';
 import type { CostTable } from './cost-model.js';
-import { fuelExit, fuelMargin, planFuel, refloorChunk, type FuelContext } from './fuel.js';
+import { emitFuel, fuelExit, fuelLevels, walkFuel, wrapperRefloor, type FuelContext, type FuelWalk } from './fuel.js';
+import { newSummaries, placeAll, type Placement } from './test-placement.js';
 import { surveyModule } from './survey.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
@@ -70,7 +71,7 @@ export interface RewriteResult {
   meteringPoints: number;
   /** static cost of each defined function (every instruction once, plus its locals) */
   staticCost: number[];
-  /** the most a trap (other than out of fuel) can overcharge beyond the charges taken (fuel.ts `refloorChunk`) */
+  /** the most a trap (other than out of fuel) can overcharge beyond the charges taken (fuel.ts `FuelLevels.chunk`) */
   trapOvercharge: number;
 }
 
@@ -104,7 +105,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   // new types go after the existing ones: the internal types, then the wrappers' block types
   const extraTypes: { params: Uint8Array; results: Uint8Array }[] = [];
   const addType = (params: Uint8Array, results: Uint8Array): number => extraTypes.push({ params, results }) - 1 + info.types.length;
-  const survey = surveyModule(info, opts.costs);
+  const survey = surveyModule(info);
   const plan = planConventions(info, survey);
   const internalTypeIndex = plan.newTypes.map((t) => addType(t.params, t.results));
   const n = info.codes.length;
@@ -135,23 +136,24 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     return Array.from(w.finish());
   };
 
-  // code: plan and apply every pass, body by body
+  // code: walk every body that gets instrumented, place the fuel tests (callees before callers, see
+  // test-placement.ts), then apply every pass, body by body, in the output's order
   let meteringPoints = 0;
   const staticCost: number[] = new Array<number>(n).fill(0);
-  const margin = fuelMargin(info.codes, opts.costs);
+  const levels = fuelLevels(info.codes, opts.costs);
   const snippets = new Map<number, Uint8Array>();
-  const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
-  code.u32(n + plan.split.length);
-  const body = new ByteWriter(1024);
-  /** instruments body `src` of the input in convention `convention`, into `code` */
-  const instrument = (src: number, convention: Convention) => {
+  interface Job {
+    src: number;
+    ctx: FuelContext;
+    edits: BodyEdits;
+    walk: FuelWalk;
+  }
+  /** walks body `src` of the input, to be instrumented in convention `convention` */
+  const prepare = (src: number, convention: Convention): Job => {
     const fb = info.codes[src]!;
-    const type = info.types[info.functions[src]!]!;
-    const edits = new BodyEdits();
-    const params = type.params.length;
+    const params = info.types[info.functions[src]!]!.params.length;
     // $s and $d: the two new parameters (params), or two locals after the declared ones (globals)
     const slackLocal = convention === Convention.Params ? params : params + fb.localCount;
-    const wrap = convention === Convention.Direct ? NO_LOOPS : survey.callFreeLoops;
     const ctx: FuelContext = {
       costs: opts.costs,
       fuelGlobal,
@@ -163,35 +165,57 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       shiftFrom: convention === Convention.Params ? params : undefined,
       takesParams,
       redirect: plan.redirect,
-      margin,
+      levels,
       lowmarkGlobal,
-      wrap,
+      wrap: convention === Convention.Direct ? NO_LOOPS : survey.callFreeLoops,
       snippets,
     };
-    const fuel = planFuel(bytes, fb, ctx, edits);
-    meteringPoints += fuel.points;
-    staticCost[src] = fuel.staticCost;
+    const edits = new BodyEdits();
+    return { src, ctx, edits, walk: walkFuel(bytes, fb, ctx, edits) };
+  };
+  const jobs: (Job | undefined)[] = []; // per output function; undefined: a split function's wrapper
+  for (let i = 0; i < n; i++) jobs.push(plan.redirect[info.importedFunctions + i]! < 0 ? prepare(i, plan.conventions[i]! as Convention) : undefined);
+  for (const i of plan.split) jobs.push(prepare(i, Convention.Params));
+  // the bodies a direct call reaches with the slack (params functions and inner copies) have a summary,
+  // by the index their callers name
+  const walked = jobs.filter((j): j is Job => j !== undefined);
+  const placements = placeAll(
+    walked.map((j) => j.walk),
+    walked.map((j) => (j.ctx.convention === Convention.Params ? info.importedFunctions + j.src : -1)),
+    { levels, takesParams, summaries: newSummaries(info.funcTypeIndices.length, levels.allowance) },
+  );
+
+  const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
+  code.u32(n + plan.split.length);
+  const body = new ByteWriter(1024);
+  /** instruments a walked body, with its tests placed, into `code` */
+  const instrument = ({ src, ctx, edits, walk }: Job, placement: Placement) => {
+    const fb = info.codes[src]!;
+    const type = info.types[info.functions[src]!]!;
+    const params = type.params.length;
+    meteringPoints += emitFuel(bytes, walk, placement, ctx, edits);
+    staticCost[src] = walk.staticCost;
     // a leaf with a small frame cannot recurse: it needs no stack accounting (see stack-limit.ts)
     const weight = frameWeight(params, fb.localCount, fb.maxStackHeight);
     planStackLimit(
       bytes,
       fb,
       {
-        convention,
+        convention: ctx.convention,
         depthGlobal,
         depthLocal: ctx.depthLocal,
-        accounted: fuel.hasCalls || weight > LEAF_MAX_WEIGHT,
-        hasCalls: fuel.hasCalls,
+        accounted: walk.hasCalls || weight > LEAF_MAX_WEIGHT,
+        hasCalls: walk.hasCalls,
         limit: opts.stackLimit,
         weight,
         blockType: blockTypeFor(type.results),
-        fuelExit: fuelExit(ctx),
-        wrap,
+        fuelExit: fuelExit(ctx, placement.exitTest),
+        wrap: ctx.wrap,
       },
       edits,
     );
     body.length = 0;
-    if (convention !== Convention.Globals) body.range(bytes, fb.start, fb.codeStart); // the locals, unchanged
+    if (ctx.convention !== Convention.Globals) body.range(bytes, fb.start, fb.codeStart); // the locals, unchanged
     else {
       // the locals, plus $s: i64 and $d: i32
       const r = new Reader(bytes, fb.start, fb.codeStart);
@@ -202,15 +226,27 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: src, offset: fb.start, size: body.length });
     code.u32(body.length).bytes(body.finish());
   };
-  for (let i = 0; i < n; i++) {
-    const inner = plan.redirect[info.importedFunctions + i]!;
-    if (inner < 0) instrument(i, plan.conventions[i]! as Convention);
-    else {
-      const wrapper = wrapperBody(info.types[info.functions[i]!]!.params.length, inner, fuelGlobal, depthGlobal);
-      code.u32(wrapper.length).bytes(wrapper.finish());
+  let placed = 0;
+  jobs.forEach((job, i) => {
+    if (job !== undefined) {
+      instrument(job, placements[placed++]!);
+      return;
     }
-  }
-  for (const i of plan.split) instrument(i, Convention.Params);
+    const params = info.types[info.functions[i]!]!.params.length;
+    const refloor = wrapperRefloor({
+      convention: Convention.Globals,
+      slackLocal: params + 1,
+      depthLocal: params,
+      fuelGlobal,
+      depthGlobal,
+      scratchGlobal,
+      lowmarkGlobal,
+      levels,
+    });
+    const wrapper = wrapperBody(params, plan.redirect[info.importedFunctions + i]!, fuelGlobal, depthGlobal, refloor);
+    code.u32(wrapper.length).bytes(wrapper.finish());
+  });
+
 
   const out = new ByteWriter(Math.ceil(bytes.length * 1.3) + 256);
   out.range(bytes, 0, 8);
@@ -240,7 +276,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     w.byte(0x7e).byte(0x01).byte(0x42).s64(opts.fuel).byte(0x0b); // $fuel: mut i64 = budget
     w.byte(0x7f).byte(0x01).byte(0x41).byte(0x00).byte(0x0b); // $depth: mut i32 = 0
     w.byte(0x7f).byte(0x01).byte(0x41).byte(0x00).byte(0x0b); // $n: mut i32 = 0 (scratch)
-    w.byte(0x7e).byte(0x01).byte(0x42).s64(BigInt(margin)).byte(0x0b); // $lowmark: mut i64 = the margin (fuel.ts)
+    w.byte(0x7e).byte(0x01).byte(0x42).s64(BigInt(levels.threshold)).byte(0x0b); // $lowmark: mut i64 = the test threshold (fuel.ts)
     out.section(SectionId.Global, w);
   };
   const exportMemory = info.allMemories.length > 0 && !info.exports.some((e) => e.kind === 2 && e.index === 0);
@@ -309,5 +345,5 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     }
   }
   catchUp(Number.MAX_SAFE_INTEGER);
-  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost, trapOvercharge: refloorChunk(margin) };
+  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost, trapOvercharge: levels.chunk };
 }

@@ -11,7 +11,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 32
+      i64.const 64
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -26,17 +26,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65568
+        i64.const 65600
         local.get $l1
         local.get $l1
-        i64.const 65568
+        i64.const 65600
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 32
+        i64.const 64
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -96,7 +96,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 32
+      i64.const 64
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -111,17 +111,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65568
+        i64.const 65600
         local.get $l2
         local.get $l2
-        i64.const 65568
+        i64.const 65600
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 32
+        i64.const 64
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -152,7 +152,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 32))
+  (global $g3 (mut i64) (i64.const 64))
   (export "bucket" (func $bucket))
   (export "first_nonzero" (func $first_nonzero))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))

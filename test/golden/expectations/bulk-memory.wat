@@ -12,7 +12,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -27,17 +27,17 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -55,7 +55,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -70,10 +70,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
@@ -101,7 +101,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -116,17 +116,17 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -144,7 +144,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -159,10 +159,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
@@ -190,7 +190,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -205,17 +205,17 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -233,7 +233,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -248,10 +248,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
@@ -279,7 +279,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -294,17 +294,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         local.get $l0
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -330,7 +330,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -345,17 +345,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65547
+        i64.const 65558
         local.get $l1
         local.get $l1
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -378,7 +378,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 11))
+  (global $g3 (mut i64) (i64.const 22))
   (export "mem" (memory $mem))
   (export "fill" (func $fill))
   (export "copy" (func $copy))

@@ -14,7 +14,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -29,17 +29,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         local.get $l0
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -65,7 +65,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -80,17 +80,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         local.get $l0
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -116,7 +116,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -131,17 +131,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         local.get $l0
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -167,7 +167,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -182,17 +182,17 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -210,7 +210,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -225,10 +225,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
@@ -256,7 +256,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -271,17 +271,17 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -299,7 +299,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -314,10 +314,10 @@
           unreachable
         end
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         local.get $l3
         local.get $l3
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l3
@@ -345,7 +345,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -360,17 +360,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65547
+        i64.const 65558
         local.get $l2
         local.get $l2
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -388,7 +388,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -403,10 +403,10 @@
           unreachable
         end
         local.get $l2
-        i64.const 65547
+        i64.const 65558
         local.get $l2
         local.get $l2
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l2
@@ -434,7 +434,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -449,17 +449,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         local.get $l0
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -485,7 +485,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -500,17 +500,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         local.get $l0
         local.get $l0
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -536,7 +536,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -551,17 +551,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65547
+        i64.const 65558
         local.get $l1
         local.get $l1
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -600,7 +600,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -615,17 +615,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65547
+        i64.const 65558
         local.get $l1
         local.get $l1
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -642,7 +642,7 @@
       i64.const 0
       local.set $l1
       local.get $l1
-      i64.const 11
+      i64.const 22
       i64.lt_s
       if $I4
         global.get $__wasm_harden_fuel
@@ -657,17 +657,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65547
+        i64.const 65558
         local.get $l1
         local.get $l1
-        i64.const 65547
+        i64.const 65558
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 11
+        i64.const 22
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -692,7 +692,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 11))
+  (global $g3 (mut i64) (i64.const 22))
   (export "init" (func $init))
   (export "copy" (func $copy))
   (export "fill" (func $fill))

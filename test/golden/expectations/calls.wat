@@ -6,15 +6,53 @@
   (type $t2 (func (param i32 i64 i32) (result i32 i64)))
   (import "env" "twice" (func $env.twice (type $t0)))
   (func $f1 (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32)
+    (local $l1 i32) (local $l2 i64)
+    local.get $l2
+    i64.const 60
+    i64.lt_s
+    if $I0
+      global.get $__wasm_harden_fuel
+      local.get $l2
+      i64.add
+      local.tee $l2
+      i64.const 0
+      i64.lt_s
+      if $I1
+        local.get $l2
+        global.set $__wasm_harden_fuel
+        unreachable
+      end
+      local.get $l2
+      i64.const 65596
+      local.get $l2
+      local.get $l2
+      i64.const 65596
+      i64.gt_s
+      select
+      local.tee $l2
+      i64.sub
+      global.set $__wasm_harden_fuel
+      i64.const 0
+      i64.const 60
+      global.get $__wasm_harden_fuel
+      i64.eqz
+      select
+      global.set $g3
+    end
     local.get $p0
-    i64.const 0
+    local.get $l2
     global.get $__wasm_harden_depth
     local.tee $l1
     call $f7
     global.get $__wasm_harden_fuel
     i64.add
     global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I2
+      unreachable
+    end
     local.get $l1
     global.set $__wasm_harden_depth)
   (func $f2 (type $t0) (param $p0 i32) (result i32)
@@ -25,7 +63,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -40,17 +78,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         local.get $l2
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -90,7 +128,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -105,17 +143,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65566
+        i64.const 65596
         local.get $l1
         local.get $l1
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -164,7 +202,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -179,17 +217,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65566
+        i64.const 65596
         local.get $l1
         local.get $l1
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -206,7 +244,7 @@
       i64.const 0
       local.set $l1
       local.get $l1
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I4
         global.get $__wasm_harden_fuel
@@ -221,17 +259,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65566
+        i64.const 65596
         local.get $l1
         local.get $l1
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -275,7 +313,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -290,17 +328,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         local.get $l2
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -318,7 +356,7 @@
       i64.const 0
       local.set $l2
       local.get $l2
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I4
         global.get $__wasm_harden_fuel
@@ -333,17 +371,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         local.get $l2
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -383,7 +421,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I2
         global.get $__wasm_harden_fuel
@@ -398,17 +436,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         local.get $l2
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -421,7 +459,7 @@
           i64.sub
           local.set $l2
           local.get $l2
-          i64.const 30
+          i64.const 60
           i64.lt_s
           if $I6
             global.get $__wasm_harden_fuel
@@ -436,10 +474,10 @@
               unreachable
             end
             local.get $l2
-            i64.const 65566
+            i64.const 65596
             local.get $l2
             local.get $l2
-            i64.const 65566
+            i64.const 65596
             i64.gt_s
             select
             local.tee $l2
@@ -492,68 +530,16 @@
       i64.const 3
       i64.sub
       local.set $p1
-      local.get $p1
-      i64.const 30
-      i64.lt_s
-      if $I1
-        global.get $__wasm_harden_fuel
-        local.get $p1
-        i64.add
-        local.tee $p1
-        i64.const 0
-        i64.lt_s
-        if $I2
-          local.get $p1
-          global.set $__wasm_harden_fuel
-          unreachable
-        end
-        local.get $p1
-        i64.const 65566
-        local.get $p1
-        local.get $p1
-        i64.const 65566
-        i64.gt_s
-        select
-        local.tee $p1
-        i64.sub
-        global.set $__wasm_harden_fuel
-      end
       local.get $p0
       i32.const 1
       i32.add
-    end
-    local.get $p1
-    i64.const 30
-    i64.lt_s
-    if $I3
-      global.get $__wasm_harden_fuel
-      local.get $p1
-      i64.add
-      local.tee $p1
-      i64.const 0
-      i64.lt_s
-      if $I4
-        local.get $p1
-        global.set $__wasm_harden_fuel
-        unreachable
-      end
-      local.get $p1
-      i64.const 65566
-      local.get $p1
-      local.get $p1
-      i64.const 65566
-      i64.gt_s
-      select
-      local.tee $p1
-      i64.sub
-      global.set $__wasm_harden_fuel
     end
     local.get $p1)
   (table $T0 2 100000 funcref)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 30))
+  (global $g3 (mut i64) (i64.const 60))
   (export "direct" (func $direct))
   (export "host" (func $host))
   (export "indirect" (func $indirect))

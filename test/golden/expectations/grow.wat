@@ -11,7 +11,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 8
+      i64.const 16
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -26,17 +26,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65544
+        i64.const 65552
         local.get $l1
         local.get $l1
-        i64.const 65544
+        i64.const 65552
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 8
+        i64.const 16
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -52,7 +52,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 8
+      i64.const 16
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -67,10 +67,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65544
+        i64.const 65552
         local.get $l1
         local.get $l1
-        i64.const 65544
+        i64.const 65552
         i64.gt_s
         select
         local.tee $l1
@@ -98,7 +98,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 8
+      i64.const 16
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -113,17 +113,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65544
+        i64.const 65552
         local.get $l0
         local.get $l0
-        i64.const 65544
+        i64.const 65552
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 8
+        i64.const 16
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -149,7 +149,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 8
+      i64.const 16
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -164,17 +164,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65544
+        i64.const 65552
         local.get $l1
         local.get $l1
-        i64.const 65544
+        i64.const 65552
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 8
+        i64.const 16
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -191,7 +191,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 8
+      i64.const 16
       i64.lt_s
       if $I3
         global.get $__wasm_harden_fuel
@@ -206,10 +206,10 @@
           unreachable
         end
         local.get $l1
-        i64.const 65544
+        i64.const 65552
         local.get $l1
         local.get $l1
-        i64.const 65544
+        i64.const 65552
         i64.gt_s
         select
         local.tee $l1
@@ -237,7 +237,7 @@
       i64.sub
       local.set $l0
       local.get $l0
-      i64.const 8
+      i64.const 16
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -252,17 +252,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65544
+        i64.const 65552
         local.get $l0
         local.get $l0
-        i64.const 65544
+        i64.const 65552
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 8
+        i64.const 16
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -285,7 +285,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 8))
+  (global $g3 (mut i64) (i64.const 16))
   (export "mem" (memory $mem))
   (export "grow" (func $grow))
   (export "size" (func $size))

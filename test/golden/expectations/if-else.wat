@@ -10,7 +10,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 17
+      i64.const 34
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -25,17 +25,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65553
+        i64.const 65570
         local.get $l1
         local.get $l1
-        i64.const 65553
+        i64.const 65570
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 17
+        i64.const 34
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -78,7 +78,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 17
+      i64.const 34
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -93,17 +93,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65553
+        i64.const 65570
         local.get $l1
         local.get $l1
-        i64.const 65553
+        i64.const 65570
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 17
+        i64.const 34
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -139,7 +139,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 17))
+  (global $g3 (mut i64) (i64.const 34))
   (export "abs" (func $abs))
   (export "clamp" (func $clamp))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))

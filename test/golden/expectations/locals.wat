@@ -11,7 +11,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 10
+      i64.const 20
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -26,17 +26,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65546
+        i64.const 65556
         local.get $l1
         local.get $l1
-        i64.const 65546
+        i64.const 65556
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 10
+        i64.const 20
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -64,7 +64,7 @@
       i64.sub
       local.set $l5
       local.get $l5
-      i64.const 10
+      i64.const 20
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -79,17 +79,17 @@
           unreachable
         end
         local.get $l5
-        i64.const 65546
+        i64.const 65556
         local.get $l5
         local.get $l5
-        i64.const 65546
+        i64.const 65556
         i64.gt_s
         select
         local.tee $l5
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 10
+        i64.const 20
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -113,7 +113,7 @@
     (local $l0 i64) (local $l1 i32)
     block $B0
       local.get $l0
-      i64.const 10
+      i64.const 20
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -128,17 +128,17 @@
           unreachable
         end
         local.get $l0
-        i64.const 65546
+        i64.const 65556
         local.get $l0
         local.get $l0
-        i64.const 65546
+        i64.const 65556
         i64.gt_s
         select
         local.tee $l0
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 10
+        i64.const 20
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -163,7 +163,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 10
+      i64.const 20
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -178,17 +178,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65546
+        i64.const 65556
         local.get $l2
         local.get $l2
-        i64.const 65546
+        i64.const 65556
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 10
+        i64.const 20
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -208,7 +208,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 10))
+  (global $g3 (mut i64) (i64.const 20))
   (export "nolocals" (func $nolocals))
   (export "withlocals" (func $withlocals))
   (export "empty" (func $empty))

@@ -10,7 +10,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 31
+      i64.const 62
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -25,17 +25,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65567
+        i64.const 65598
         local.get $l2
         local.get $l2
-        i64.const 65567
+        i64.const 65598
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 31
+        i64.const 62
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -66,17 +66,17 @@
               unreachable
             end
             local.get $l2
-            i64.const 65567
+            i64.const 65598
             local.get $l2
             local.get $l2
-            i64.const 65567
+            i64.const 65598
             i64.gt_s
             select
             local.tee $l2
             i64.sub
             global.set $__wasm_harden_fuel
             i64.const 0
-            i64.const 31
+            i64.const 62
             global.get $__wasm_harden_fuel
             i64.eqz
             select
@@ -122,7 +122,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 31))
+  (global $g3 (mut i64) (i64.const 62))
   (export "sum" (func $sum))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
   (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

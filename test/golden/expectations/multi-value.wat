@@ -12,7 +12,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -27,17 +27,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         local.get $l2
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -64,7 +64,7 @@
       i64.sub
       local.set $l2
       local.get $l2
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -79,17 +79,17 @@
           unreachable
         end
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         local.get $l2
         local.get $l2
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l2
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -135,7 +135,7 @@
       i64.sub
       local.set $l3
       local.get $l3
-      i64.const 30
+      i64.const 60
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -150,17 +150,17 @@
           unreachable
         end
         local.get $l3
-        i64.const 65566
+        i64.const 65596
         local.get $l3
         local.get $l3
-        i64.const 65566
+        i64.const 65596
         i64.gt_s
         select
         local.tee $l3
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 30
+        i64.const 60
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -185,17 +185,17 @@
             unreachable
           end
           local.get $l3
-          i64.const 65566
+          i64.const 65596
           local.get $l3
           local.get $l3
-          i64.const 65566
+          i64.const 65596
           i64.gt_s
           select
           local.tee $l3
           i64.sub
           global.set $__wasm_harden_fuel
           i64.const 0
-          i64.const 30
+          i64.const 60
           global.get $__wasm_harden_fuel
           i64.eqz
           select
@@ -237,7 +237,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 30))
+  (global $g3 (mut i64) (i64.const 60))
   (export "swap" (func $swap))
   (export "divmod" (func $divmod))
   (export "fibpair" (func $fibpair))

@@ -10,7 +10,7 @@
       i64.sub
       local.set $l5
       local.get $l5
-      i64.const 61
+      i64.const 122
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -25,17 +25,17 @@
           unreachable
         end
         local.get $l5
-        i64.const 65597
+        i64.const 65658
         local.get $l5
         local.get $l5
-        i64.const 65597
+        i64.const 65658
         i64.gt_s
         select
         local.tee $l5
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 61
+        i64.const 122
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -59,17 +59,17 @@
               unreachable
             end
             local.get $l5
-            i64.const 65597
+            i64.const 65658
             local.get $l5
             local.get $l5
-            i64.const 65597
+            i64.const 65658
             i64.gt_s
             select
             local.tee $l5
             i64.sub
             global.set $__wasm_harden_fuel
             i64.const 0
-            i64.const 61
+            i64.const 122
             global.get $__wasm_harden_fuel
             i64.eqz
             select
@@ -112,17 +112,17 @@
                     unreachable
                   end
                   local.get $l5
-                  i64.const 65597
+                  i64.const 65658
                   local.get $l5
                   local.get $l5
-                  i64.const 65597
+                  i64.const 65658
                   i64.gt_s
                   select
                   local.tee $l5
                   i64.sub
                   global.set $__wasm_harden_fuel
                   i64.const 0
-                  i64.const 61
+                  i64.const 122
                   global.get $__wasm_harden_fuel
                   i64.eqz
                   select
@@ -188,7 +188,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 61))
+  (global $g3 (mut i64) (i64.const 122))
   (export "grid" (func $grid))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
   (export "__wasm_harden_depth" (global $__wasm_harden_depth)))

@@ -4,15 +4,53 @@
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (param i32 i64 i32) (result i32 i64)))
   (func $sum (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32)
+    (local $l1 i32) (local $l2 i64)
+    local.get $l2
+    i64.const 40
+    i64.lt_s
+    if $I0
+      global.get $__wasm_harden_fuel
+      local.get $l2
+      i64.add
+      local.tee $l2
+      i64.const 0
+      i64.lt_s
+      if $I1
+        local.get $l2
+        global.set $__wasm_harden_fuel
+        unreachable
+      end
+      local.get $l2
+      i64.const 65576
+      local.get $l2
+      local.get $l2
+      i64.const 65576
+      i64.gt_s
+      select
+      local.tee $l2
+      i64.sub
+      global.set $__wasm_harden_fuel
+      i64.const 0
+      i64.const 40
+      global.get $__wasm_harden_fuel
+      i64.eqz
+      select
+      global.set $g3
+    end
     local.get $p0
-    i64.const 0
+    local.get $l2
     global.get $__wasm_harden_depth
     local.tee $l1
     call $f2
     global.get $__wasm_harden_fuel
     i64.add
     global.set $__wasm_harden_fuel
+    global.get $__wasm_harden_fuel
+    i64.const 0
+    i64.lt_s
+    if $I2
+      unreachable
+    end
     local.get $l1
     global.set $__wasm_harden_depth)
   (func $early (type $t0) (param $p0 i32) (result i32)
@@ -23,7 +61,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 20
+      i64.const 40
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -38,17 +76,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65556
+        i64.const 65576
         local.get $l1
         local.get $l1
-        i64.const 65556
+        i64.const 65576
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 20
+        i64.const 40
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -91,35 +129,9 @@
       i64.const 3
       i64.sub
       local.set $p1
-      local.get $p1
-      i64.const 20
-      i64.lt_s
-      if $I2
-        global.get $__wasm_harden_fuel
-        local.get $p1
-        i64.add
-        local.tee $p1
-        i64.const 0
-        i64.lt_s
-        if $I3
-          local.get $p1
-          global.set $__wasm_harden_fuel
-          unreachable
-        end
-        local.get $p1
-        i64.const 65556
-        local.get $p1
-        local.get $p1
-        i64.const 65556
-        i64.gt_s
-        select
-        local.tee $p1
-        i64.sub
-        global.set $__wasm_harden_fuel
-      end
       local.get $p0
       i32.eqz
-      if $I4
+      if $I2
         local.get $p1
         i64.const 2
         i64.sub
@@ -131,6 +143,32 @@
       i64.const 6
       i64.sub
       local.set $p1
+      local.get $p1
+      i64.const 40
+      i64.lt_s
+      if $I3
+        global.get $__wasm_harden_fuel
+        local.get $p1
+        i64.add
+        local.tee $p1
+        i64.const 0
+        i64.lt_s
+        if $I4
+          local.get $p1
+          global.set $__wasm_harden_fuel
+          unreachable
+        end
+        local.get $p1
+        i64.const 65576
+        local.get $p1
+        local.get $p1
+        i64.const 65576
+        i64.gt_s
+        select
+        local.tee $p1
+        i64.sub
+        global.set $__wasm_harden_fuel
+      end
       local.get $p0
       local.get $p0
       i32.const 1
@@ -142,7 +180,7 @@
       i32.add
     end
     local.get $p1
-    i64.const 20
+    i64.const 40
     i64.lt_s
     if $I5
       global.get $__wasm_harden_fuel
@@ -157,10 +195,10 @@
         unreachable
       end
       local.get $p1
-      i64.const 65556
+      i64.const 65576
       local.get $p1
       local.get $p1
-      i64.const 65556
+      i64.const 65576
       i64.gt_s
       select
       local.tee $p1
@@ -171,7 +209,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 20))
+  (global $g3 (mut i64) (i64.const 40))
   (export "sum" (func $sum))
   (export "early" (func $early))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))

@@ -11,7 +11,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 31
+      i64.const 62
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -26,17 +26,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65567
+        i64.const 65598
         local.get $l1
         local.get $l1
-        i64.const 65567
+        i64.const 65598
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 31
+        i64.const 62
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -60,17 +60,17 @@
               unreachable
             end
             local.get $l1
-            i64.const 65567
+            i64.const 65598
             local.get $l1
             local.get $l1
-            i64.const 65567
+            i64.const 65598
             i64.gt_s
             select
             local.tee $l1
             i64.sub
             global.set $__wasm_harden_fuel
             i64.const 0
-            i64.const 31
+            i64.const 62
             global.get $__wasm_harden_fuel
             i64.eqz
             select
@@ -120,7 +120,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g4 (mut i32) (i32.const 0))
-  (global $g5 (mut i64) (i64.const 31))
+  (global $g5 (mut i64) (i64.const 62))
   (export "sum" (global $sum))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
   (export "__wasm_harden_depth" (global $__wasm_harden_depth))

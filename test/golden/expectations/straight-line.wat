@@ -10,7 +10,7 @@
       i64.sub
       local.set $l1
       local.get $l1
-      i64.const 15
+      i64.const 30
       i64.lt_s
       if $I1
         global.get $__wasm_harden_fuel
@@ -25,17 +25,17 @@
           unreachable
         end
         local.get $l1
-        i64.const 65551
+        i64.const 65566
         local.get $l1
         local.get $l1
-        i64.const 65551
+        i64.const 65566
         i64.gt_s
         select
         local.tee $l1
         i64.sub
         global.set $__wasm_harden_fuel
         i64.const 0
-        i64.const 15
+        i64.const 30
         global.get $__wasm_harden_fuel
         i64.eqz
         select
@@ -64,7 +64,7 @@
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
   (global $g2 (mut i32) (i32.const 0))
-  (global $g3 (mut i64) (i64.const 15))
+  (global $g3 (mut i64) (i64.const 30))
   (export "poly" (func $poly))
   (export "__wasm_harden_fuel" (global $__wasm_harden_fuel))
   (export "__wasm_harden_depth" (global $__wasm_harden_depth)))
