@@ -26,27 +26,27 @@
  * The fuel protocol. `$fuel` (exported, the host's view) is, while guest code runs, a *lower bound* on the
  * fuel left, and exact whenever control crosses a globals boundary (a host call in or out, a call to or
  * from a globals function, `call_indirect`). Inside a function the fuel left is `$fuel + $s`: every charge
- * subtracts from `$s` in a register. The tests (function entries, loop headers, bulk operations, and the
- * exits of params functions) compare `$s` with the module's *margin* M, a bound on what any of its
- * functions charges between two tests (fuel.ts `fuelMargin`), so `$s` cannot fall below 0 before the next
- * test. Only when `$s < M` does the slow path run (inline: a call there, even one never taken, makes V8 keep
+ * subtracts from `$s` in a register. The tests (loop headers, bulk operations, globals entries, and wherever
+ * the slack would run out: test-placement.ts) compare `$s` with the module's threshold T (fuel.ts
+ * `FuelLevels`), placed so that `$s` cannot fall below 0 before the next test. Only when `$s < T` does the
+ * slow path run (inline: a call there, even one never taken, makes V8 keep
  * a hot loop's values in memory): it computes the fuel left `f = $fuel + $s`, traps out of fuel when f < 0
  * (storing f, the negative sentinel), and otherwise sets `$s = min(f, C)` and `$fuel = f - $s`, with the
- * chunk C = M + FUEL_CHUNK. So `$fuel` is stored about once per FUEL_CHUNK units, and never exceeds the
+ * chunk C = T + FUEL_CHUNK. So `$fuel` is stored about once per FUEL_CHUNK units, and never exceeds the
  * truth: a trap of any other kind leaves it at most C below the exact figure (`report.fuel.trapOvercharge`),
  * an overcharge, never an undercharge. Every boundary makes it exact again, so a call that returns is
  * charged exactly. (When less than C is left, `$fuel` is 0 and `$s` the exact fuel.) Loops without calls
- * test against a global `$lowmark` instead of M, from a `$retry` loop around them (fuel.ts `loopPrefix`).
+ * test against a global `$lowmark` instead of T, from a `$retry` loop around them (fuel.ts `loopPrefix`).
  *
  *   call to a params function    push `$s` and `$d` after the arguments; pop the returned slack into `$s`
- *                                (the callee tested at its exit, so it is at least M)
+ *                                (at least what the callee's summary promises, test-placement.ts)
  *   any other call               `$fuel += $s` (now exact), `$depth = $d`; after it, `$s = 0` (the callee
  *                                left `$fuel` exact) and the test, which re-floors
  *   globals function entry       `$s` is 0 (`$fuel` is exact at a boundary), so the entry test re-floors;
  *                                `$d = $depth + weight`
  *   globals function exit        `$fuel += $s` (exact for the caller), a trap if that is negative (no call
  *                                returns past its budget), `$depth = $d - weight` (if it calls anything)
- *   params function exit         the test, then the slack as the extra result
+ *   params function exit         the slack as the extra result (after a test only in recursive functions)
  *
  * Split functions. A function that a host or a table can call (so it keeps its type) but that other
  * functions also call directly would make every one of those direct calls pay the hand-over. It is split
@@ -75,7 +75,7 @@ export const enum Convention {
   Direct = 2,
 }
 
-/** How far below the exact fuel a re-floor sets `$fuel`, beyond the module's margin (see above). */
+/** How far below the exact fuel a re-floor sets `$fuel`, beyond the module's threshold T (see above). */
 export const FUEL_CHUNK = 65_536;
 
 export interface ConventionPlan {

@@ -14,19 +14,21 @@
  * else-branch, after an `end`, after a `br_if`. The whole segment is charged at its start, so accounting is
  * exact on every path that does not trap and never undercharged; a trap in mid-segment overcharges.
  *
- *   before                          after (M: the module's margin, C: the chunk)
+ *   before                          after (T: the module's test threshold, C: the chunk)
  *   (loop $l                        (loop $l
  *     local.get 0                     local.get $s  i64.const 5  i64.sub  local.set $s
- *     i32.const 1                     local.get $s  i64.const M  i64.lt_s
+ *     i32.const 1                     local.get $s  i64.const T  i64.lt_s
  *     i32.sub                         if  ($s = $fuel + $s: the fuel left; trap if < 0;
  *     local.tee 0                          $s = min($s, C), $fuel = the rest)  end
  *     br_if $l)                       local.get 0  i32.const 1  i32.sub  local.tee 0  br_if $l)
  *
- * Where the tests go: function entries, loop headers (everything that can repeat passes through one),
- * variable charges (a bulk operation never starts without its fuel) and exits; the other segments only
- * subtract. A guest that runs out traps at the next test, at most one straight path of one function later.
- * A loop without calls keeps only a compare and a subtraction in its header: its re-floor moves to a
- * `$retry` loop wrapped around it (`Charger.loopPrefix`).
+ * Where the tests go: loop headers (everything that can repeat passes through one), variable charges (a
+ * bulk operation never starts without its fuel), the entries of globals functions, after a hand-over, and
+ * wherever the slack would otherwise run out (src/instrument/test-placement.ts: tracked through every body
+ * and across calls, so most function entries and exits need none); the other segments only subtract. A
+ * guest that runs out traps at the next test, at most T units later. A loop without calls keeps only a
+ * compare and a subtraction in its header: its re-floor moves to a `$retry` loop wrapped around it
+ * (`Charger.loopPrefix`).
  *
  * Variable costs are charged right before the instruction (after the segment's own charge), from its
  * length operand (on top of the stack), through a scratch i32 *global*, so that no function gains a local
@@ -37,9 +39,8 @@
  * and table.grow (per element): a 4 GiB memory.fill is refused before it starts.
  *
  * Where the fuel lives (src/instrument/calling-convention.ts): inside a function, in a slack local or
- * parameter `$s`, with `$fuel + $s` the fuel left. Segments subtract from `$s`; the tests (the first segment
- * of a body, loop headers, variable charges, the exits) compare it with the module's margin and re-floor
- * inline when it is below. So `$fuel` is a lower bound while the guest runs (a trap overcharges by at most
+ * parameter `$s`, with `$fuel + $s` the fuel left. Segments subtract from `$s`; the tests compare it with the
+ * module's threshold T and re-floor inline when it is below. So `$fuel` is a lower bound while the guest runs (a trap overcharges by at most
  * a chunk, never undercharges) and exact at every boundary with the host, a table or another globals
  * function. A function at V8's locals limit (the direct convention) charges `$fuel` itself, exactly, and
  * tests at every charge.
@@ -47,7 +48,7 @@
  * The function's locals are charged in its first segment (`CostTable.local` each, per call).
  *
  * Known limits: dead code after a branch is still charged (its charge never runs); a segment whose cost is
- * 0 (a policy may price instructions at 0) is not charged, and tested only at an entry or a loop header.
+ * 0 (a policy may price instructions at 0) is not charged (a test placed there still is).
  */
 
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
@@ -126,7 +127,7 @@ export function fuelLevels(bodies: readonly FunctionBody[], costs: CostTable): F
   return { margin, allowance, threshold: margin + allowance, chunk: margin + allowance + FUEL_CHUNK };
 }
 
-/** A charge's snippet depends on the slack local, the cost and whether it tests (the margin is the module's). */
+/** A charge's snippet depends on the slack local, the cost and whether it tests (the threshold is the module's). */
 function snippetKey(slackLocal: number, cost: number, checks: boolean): number {
   return (slackLocal * 2 ** 32 + cost) * 2 + (checks ? 1 : 0);
 }
@@ -159,9 +160,9 @@ export const RETRY_ORDER = 14;
 /**
  * How charges read and write the fuel: the slack `$s` (params, globals) or the global itself (direct).
  *
- * Checks (params, globals) test `$s < margin`, where the margin (`ctx.margin`, `fuelMargin`) bounds what any
- * function of the module charges between two checks, so that `$s` stays ≥ 0, and `$fuel` a lower bound,
- * until the next check; the slow path re-floors so that `$s` = `refloorChunk(margin)`. Direct-convention
+ * Checks (params, globals) test `$s < T` (`FuelLevels.threshold`), which leaves at least T in the slack while
+ * the fuel lasts; test-placement.ts places them so that `$s` stays ≥ 0, and `$fuel` a lower bound, until
+ * the next one; the slow path re-floors so that `$s` = the chunk C. Direct-convention
  * charges are exact and each tests `$fuel < 0`.
  */
 type ChargerContext = Pick<
@@ -184,7 +185,7 @@ class Charger {
   }
 
   /**
-   * The test. Params/globals: if ($s < margin) re-floor inline (a call there, even one never taken, makes
+   * The test. Params/globals: if ($s < T) re-floor inline (a call there, even one never taken, makes
    * V8 keep a hot loop's values in memory): `$s = $fuel + $s` (the fuel left); if that is negative, store
    * it (the sentinel) and trap; otherwise `$fuel = $s > chunk ? $s - chunk : 0` and `$s -= $fuel`.
    */
@@ -213,9 +214,9 @@ class Charger {
   }
 
   /**
-   * `$lowmark = $fuel == 0 ? 0 : margin` (see `loopPrefix`). Only where the guest can learn that the host
+   * `$lowmark = $fuel == 0 ? 0 : T` (see `loopPrefix`). Only where the guest can learn that the host
    * refuelled (a globals function's entry, the return of a call that hands over) or where the fuel runs low
-   * in a loop (its `$retry`): elsewhere the guest only spends, and a `$lowmark` left at the margin once the
+   * in a loop (its `$retry`): elsewhere the guest only spends, and a `$lowmark` left at T once the
    * fuel is low is corrected by the next `$retry`. 3–4% on QuickJS against updating it at every re-floor.
    */
   private lowmark(w: ByteWriter): void {
@@ -236,7 +237,7 @@ class Charger {
    *     end
    *   end
    *
-   * so the header itself only compares and subtracts. `$lowmark` is the margin while more than a chunk is
+   * so the header itself only compares and subtracts. `$lowmark` is T while more than a chunk is
    * left; once less is (`$fuel` is 0 and `$s` the exact fuel), it is 0, so that the retry cannot bounce:
    * the loop then runs until the fuel is negative and traps at the next test (one iteration late at most).
    * Branches from inside to labels outside the loop cross one more label (planFuel renumbers them).
@@ -297,7 +298,7 @@ class Charger {
         after.byte(0x23).u32(f).byte(0x7c).byte(0x24).u32(f); // $fuel += returned slack
       }
     } else if (calleeTakesParams) {
-      // the callee tested at its exit: the slack it returns is at least the margin
+      // what the callee returns is accounted by its summary (test-placement.ts)
       before.byte(0x20).u32(s).byte(0x20).u32(d);
       after.byte(0x21).u32(s);
     } else {
