@@ -167,11 +167,15 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       redirect: plan.redirect,
       levels,
       lowmarkGlobal,
+      lowmarkLocal: -1,
       wrap: convention === Convention.Direct ? NO_LOOPS : survey.callFreeLoops,
       snippets,
     };
     const edits = new BodyEdits();
-    return { src, ctx, edits, walk: walkFuel(bytes, fb, ctx, edits) };
+    const walk = walkFuel(bytes, fb, ctx, edits);
+    // wrapped loops compare with `$lm`, a local after all the others, where V8 allows one more
+    if (walk.loops.length > 0 && params + fb.localCount + 3 <= V8_LIMITS.localsPerFunction) ctx.lowmarkLocal = params + fb.localCount + 2;
+    return { src, ctx, edits, walk };
   };
   const jobs: (Job | undefined)[] = []; // per output function; undefined: a split function's wrapper
   for (let i = 0; i < n; i++) jobs.push(plan.redirect[info.importedFunctions + i]! < 0 ? prepare(i, plan.conventions[i]! as Convention) : undefined);
@@ -215,12 +219,16 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       edits,
     );
     body.length = 0;
-    if (ctx.convention !== Convention.Globals) body.range(bytes, fb.start, fb.codeStart); // the locals, unchanged
+    // the locals: globals add $s: i64 and $d: i32 after their own (params have them as parameters), and
+    // both may add $lm: i64 after everything
+    const added = (ctx.convention === Convention.Globals ? 2 : 0) + (ctx.lowmarkLocal >= 0 ? 1 : 0);
+    if (added === 0) body.range(bytes, fb.start, fb.codeStart);
     else {
-      // the locals, plus $s: i64 and $d: i32
       const r = new Reader(bytes, fb.start, fb.codeStart);
       const count = r.u32();
-      body.u32(count + 2).range(bytes, r.pos, fb.codeStart).u32(1).byte(0x7e).u32(1).byte(0x7f);
+      body.u32(count + added).range(bytes, r.pos, fb.codeStart);
+      if (ctx.convention === Convention.Globals) body.u32(1).byte(0x7e).u32(1).byte(0x7f);
+      if (ctx.lowmarkLocal >= 0) body.u32(1).byte(0x7e);
     }
     applyEdits(bytes, fb.codeStart, fb.end, edits, body);
     if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: src, offset: fb.start, size: body.length });
@@ -241,6 +249,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       depthGlobal,
       scratchGlobal,
       lowmarkGlobal,
+      lowmarkLocal: -1,
       levels,
     });
     const wrapper = wrapperBody(params, plan.redirect[info.importedFunctions + i]!, fuelGlobal, depthGlobal, refloor);

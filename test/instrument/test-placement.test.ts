@@ -42,8 +42,8 @@ interface Run {
   used: bigint;
 }
 
-async function load(src: string) {
-  const hardened = await harden(wat(src), { fuel: BUDGET });
+async function load(src: string, stackLimit?: number) {
+  const hardened = await harden(wat(src), { fuel: BUDGET, ...(stackLimit === undefined ? {} : { stackLimit }) });
   const exports = (await WebAssembly.instantiate(hardened.bytes)).instance.exports as Record<string, unknown>;
   const fuel = exports[FUEL_EXPORT] as WebAssembly.Global;
   const depth = exports[DEPTH_EXPORT] as WebAssembly.Global;
@@ -126,5 +126,39 @@ describe('test placement', () => {
     // exact and linear in the depth
     const u = [1, 2, 3].map((k) => run('run', k).used);
     expect(u[2]! - u[1]!).toBe(u[1]! - u[0]!);
+  });
+});
+
+describe('the loop threshold in a local (`$lm`)', () => {
+  const loop = (locals: number) => `(module
+    (func $sum (param i32) (result i32) ${locals > 1 ? `(local ${'i32 '.repeat(locals - 1)})` : ''} (local $acc i32)
+      (block $done (loop $l
+        (br_if $done (i32.eqz (local.get 0)))
+        (local.set $acc (i32.add (local.get $acc) (local.get 0)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br $l)))
+      (local.get $acc))
+    (func (export "run") (param i32) (result i32) (call $sum (local.get 0))))`;
+  const localsOf = (bytes: Uint8Array, index: number) => {
+    const r = validateWith(bytes, normalizePolicy({ features: [...policies.spec.features], limits: { localsPerFunction: 50_000 } }, policies.spec), false);
+    if (!r.ok) throw new Error(r.issues[0]?.message);
+    return r.module.codes[index]!.localCount;
+  };
+
+  it('a body with a wrapped loop gains one i64 local, and one only where V8 allows it', async () => {
+    // $sum is internal (params): 1 parameter + its locals + $s, $d; $lm needs one more
+    for (const [locals, gains] of [
+      [1, 1],
+      [49_996, 1], // 1 + 49,996 + 2 + 1 = 50,000
+      [49_997, 0], // no room: the header compares with the global, as before
+    ] as const) {
+      // (a frame of 50,000 locals weighs 800,000 notional bytes: above the default stack limit)
+      const { hardened, run } = await load(loop(locals), 2 * 1024 * 1024);
+      expect(localsOf(hardened.bytes, 0)).toBe(locals + gains);
+      const r = run('run', 100);
+      expect(r).toMatchObject({ value: 5050, trapped: false });
+      // exact: the same charge with and without the local
+      expect(r.used).toBe((await load(loop(1))).run('run', 100).used + BigInt(locals - 1));
+    }
   });
 });

@@ -3,7 +3,7 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (func $sum (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32) (local $l2 i64) (local $l3 i32)
+    (local $l1 i32) (local $l2 i64) (local $l3 i32) (local $l4 i64)
     block $B0 (result i32)
       local.get $l2
       i64.const 5
@@ -82,9 +82,11 @@
             select
             global.set $g3
           end
+          global.get $g3
+          local.set $l4
           loop $L7
             local.get $l2
-            global.get $g3
+            local.get $l4
             i64.lt_s
             br_if $L4
             local.get $l2

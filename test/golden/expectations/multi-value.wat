@@ -128,7 +128,7 @@
       unreachable
     end)
   (func $fibpair (type $t1) (param $p0 i32) (result i32 i32)
-    (local $l1 i32) (local $l2 i32) (local $l3 i64) (local $l4 i32)
+    (local $l1 i32) (local $l2 i32) (local $l3 i64) (local $l4 i32) (local $l5 i64)
     block $B0 (result i32 i32)
       local.get $l3
       i64.const 5
@@ -201,9 +201,11 @@
           select
           global.set $g3
         end
+        global.get $g3
+        local.set $l5
         loop $L6 (param i32 i32) (result i32 i32)
           local.get $l3
-          global.get $g3
+          local.get $l5
           i64.lt_s
           br_if $L3
           local.get $l3

@@ -3,7 +3,7 @@
 (module
   (type $t0 (func (param i32 i32) (result i32)))
   (func $grid (type $t0) (param $p0 i32) (param $p1 i32) (result i32)
-    (local $l2 i32) (local $l3 i32) (local $l4 i32) (local $l5 i64) (local $l6 i32)
+    (local $l2 i32) (local $l3 i32) (local $l4 i32) (local $l5 i64) (local $l6 i32) (local $l7 i64)
     block $B0 (result i32)
       local.get $l5
       i64.const 5
@@ -75,9 +75,11 @@
             select
             global.set $g3
           end
+          global.get $g3
+          local.set $l7
           loop $L7
             local.get $l5
-            global.get $g3
+            local.get $l7
             i64.lt_s
             br_if $L4
             local.get $l5
@@ -128,9 +130,11 @@
                   select
                   global.set $g3
                 end
+                global.get $g3
+                local.set $l7
                 loop $L12
                   local.get $l5
-                  global.get $g3
+                  local.get $l7
                   i64.lt_s
                   br_if $L9
                   local.get $l5

@@ -4,7 +4,7 @@
   (type $t0 (func))
   (import "env" "n" (global $env.n i32))
   (func $f0 (type $t0)
-    (local $l0 i32) (local $l1 i64) (local $l2 i32)
+    (local $l0 i32) (local $l1 i64) (local $l2 i32) (local $l3 i64)
     block $B0
       local.get $l1
       i64.const 3
@@ -76,9 +76,11 @@
             select
             global.set $g5
           end
+          global.get $g5
+          local.set $l3
           loop $L7
             local.get $l1
-            global.get $g5
+            local.get $l3
             i64.lt_s
             br_if $L4
             local.get $l1
