@@ -58,7 +58,7 @@ import type { CostTable } from './cost-model.js';
 import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import { Convention, FUEL_CHUNK } from './calling-convention.js';
-import { Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
+import { CLOSED_TABLE_CALL, Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
 
 export interface FuelContext {
   costs: CostTable;
@@ -76,6 +76,10 @@ export interface FuelContext {
   takesParams: Uint8Array;
   /** per function index: where a direct call goes instead (a split function's inner copy), or -1 */
   redirect: Int32Array;
+  /** per table index: 1 for a closed table (calling-convention.ts): `call_indirect` on it is a params call */
+  closedTables: Uint8Array;
+  /** per original type index: its internal type's index in the output, for `call_indirect` on a closed table, or -1 */
+  indirectType: Int32Array;
   /** the module's test threshold and re-floor chunk (`fuelLevels`) */
   levels: FuelLevels;
   /** `$lowmark` (mut i64): the loop headers' threshold, the test threshold, or 0 once less than a chunk is left */
@@ -482,12 +486,20 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           calls.push(at, r.pos, callee);
           continue;
         }
-        case 0x11: // call_indirect: tables hold globals functions (and imports)
-          skipImmediates(r, op, at);
+        case 0x11: {
+          // call_indirect: a closed table holds params functions (its type becomes the internal one);
+          // any other table, globals functions and imports
+          const leb = r.pos;
+          const type = r.u32();
+          const typeEnd = r.pos;
+          const table = r.u32();
           walk.hasCalls = true;
           events.push(calls.length / 3);
-          calls.push(at, r.pos, -1);
+          const internal = ctx.closedTables[table] === 1 ? ctx.indirectType[type]! : -1;
+          if (internal >= 0) edits.shift(leb, typeEnd, internal);
+          calls.push(at, r.pos, internal >= 0 ? CLOSED_TABLE_CALL : -1);
           continue;
+        }
         case 0x0c: // br
         case 0x0d: {
           // br_if
@@ -575,6 +587,12 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
     points++;
   }
   const toParams = charger.call(true);
+  // on a closed table the element index is on top of the arguments: the slack and the depth go below it,
+  // through the scratch global (nothing runs between its set and its get)
+  const toClosedTable = {
+    before: new ByteWriter(16).byte(0x24).u32(ctx.scratchGlobal).bytes(toParams.before).byte(0x23).u32(ctx.scratchGlobal).toBytes(),
+    after: toParams.after,
+  };
   const toGlobals = charger.call(false);
   const test = charger.charge(0, true);
   for (let i = 0; i < calls.length; i += 3) {
@@ -583,7 +601,7 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
       points++;
     }
     const callee = calls[i + 2]!;
-    const seq = callee >= 0 && ctx.takesParams[callee] === 1 ? toParams : toGlobals;
+    const seq = callee === CLOSED_TABLE_CALL ? toClosedTable : callee >= 0 && ctx.takesParams[callee] === 1 ? toParams : toGlobals;
     if (seq.before.length > 0) edits.insert(calls[i]!, seq.before, BEFORE_CALL_ORDER);
     if (seq.after.length > 0) edits.insert(calls[i + 1]!, seq.after, AFTER_CALL_ORDER);
   }

@@ -8,6 +8,8 @@
  *   function  params-convention functions get their internal type; + one entry (the internal type) per
  *             split function's inner copy (calling-convention.ts), after the existing functions
  *   table     maxima capped (src/instrument/caps.ts)
+ *   element   re-encoded only where a closed table names a split function: its inner copy instead
+ *             (calling-convention.ts `closedTableCandidates`)
  *   memory    maxima capped
  *   global    + $fuel (mut i64, initialised to the budget), $depth (mut i32, 0), $n (mut i32, the
  *             scratch of variable charges) and $lowmark (mut i64, the loop headers' threshold, fuel.ts),
@@ -27,7 +29,7 @@
  */
 
 import { Reader } from '../binary/reader.js';
-import { SectionId, type ModuleInfo, type Section } from '../binary/module-info.js';
+import { SectionId, SegmentMode, type ModuleInfo, type Section } from '../binary/module-info.js';
 import type { Policy } from '../policy.js';
 import { applyEdits, BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
@@ -38,7 +40,7 @@ import { newSummaries, placeAll, type Placement } from './test-placement.js';
 import { surveyModule } from './survey.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
-import { Convention, planConventions, wrapperBody } from './calling-convention.js';
+import { Convention, elementFunctions, planConventions, wrapperBody, type ConventionPlan } from './calling-convention.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
 export const DEPTH_EXPORT = '__wasm_harden_depth';
@@ -142,6 +144,8 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const staticCost: number[] = new Array<number>(n).fill(0);
   const levels = fuelLevels(info.codes, opts.costs);
   const snippets = new Map<number, Uint8Array>();
+  // call_indirect on a closed table: the internal type's index in the output
+  const indirectType = plan.indirectType.map((t) => (t >= 0 ? internalTypeIndex[t]! : -1));
   interface Job {
     src: number;
     ctx: FuelContext;
@@ -165,6 +169,8 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       shiftFrom: convention === Convention.Params ? params : undefined,
       takesParams,
       redirect: plan.redirect,
+      closedTables: plan.closedTables,
+      indirectType,
       levels,
       lowmarkGlobal,
       lowmarkLocal: -1,
@@ -183,10 +189,14 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   // the bodies a direct call reaches with the slack (params functions and inner copies) have a summary,
   // by the index their callers name
   const walked = jobs.filter((j): j is Job => j !== undefined);
+  // a closed table's functions may be any callee of a call_indirect: they test at their exit (pinned)
+  const summaries = newSummaries(info.funcTypeIndices.length, levels.allowance);
+  for (const seg of info.elements)
+    if (seg.mode === SegmentMode.Active && plan.closedTables[seg.tableIndex] === 1) for (const f of elementFunctions(info, seg)) summaries.pinned[f] = 1;
   const placements = placeAll(
     walked.map((j) => j.walk),
     walked.map((j) => (j.ctx.convention === Convention.Params ? info.importedFunctions + j.src : -1)),
-    { levels, takesParams, summaries: newSummaries(info.funcTypeIndices.length, levels.allowance) },
+    { levels, takesParams, summaries },
   );
 
   const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
@@ -349,10 +359,54 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       case SectionId.Code:
         out.section(SectionId.Code, code);
         break;
+      case SectionId.Element:
+        if (plan.elementsRedirected) out.section(SectionId.Element, redirectedElements(info, plan));
+        else out.range(bytes, s.offset, s.end);
+        break;
       default:
         out.range(bytes, s.offset, s.end);
     }
   }
   catchUp(Number.MAX_SAFE_INTEGER);
   return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost, trapOvercharge: levels.chunk };
+}
+
+/**
+ * The element section with every active segment of a closed table naming split functions' inner copies
+ * (calling-convention.ts): re-encoded segment by segment, in the canonical form of the same meaning.
+ */
+function redirectedElements(info: ModuleInfo, plan: ConventionPlan): ByteWriter {
+  const bytes = info.bytes;
+  const w = new ByteWriter();
+  w.u32(info.elements.length);
+  for (const seg of info.elements) {
+    const closed = seg.mode === SegmentMode.Active && plan.closedTables[seg.tableIndex] === 1;
+    const to = (f: number) => (closed && plan.redirect[f]! >= 0 ? plan.redirect[f]! : f);
+    const exprs = seg.exprs !== undefined;
+    const canonical = seg.tableIndex === 0 && seg.elemType === 0x70;
+    // flags: bit 0 passive or declarative, bit 1 an explicit table (active) or declarative, bit 2 expressions
+    let flags = exprs ? 4 : 0;
+    if (seg.mode === SegmentMode.Passive) flags |= 1;
+    else if (seg.mode === SegmentMode.Declarative) flags |= 3;
+    else if (!canonical) flags |= 2;
+    w.u32(flags);
+    if (seg.mode === SegmentMode.Active) {
+      if (flags & 2) w.u32(seg.tableIndex);
+      w.range(bytes, seg.offsetExpr!.start, seg.offsetExpr!.end);
+    }
+    if (flags & 3) w.byte(exprs ? seg.elemType : 0x00); // reftype, or elemkind funcref
+    if (!exprs) {
+      const fs = seg.funcIndices!;
+      w.u32(fs.length);
+      for (const f of fs) w.u32(to(f));
+      continue;
+    }
+    w.u32(seg.exprs!.length);
+    for (const e of seg.exprs!) {
+      const f = bytes[e.start] === 0xd2 ? new Reader(bytes, e.start + 1, e.end).u32() : undefined;
+      if (f === undefined || to(f) === f) w.range(bytes, e.start, e.end);
+      else w.byte(0xd2).u32(to(f)).byte(0x0b);
+    }
+  }
+  return w;
 }

@@ -19,6 +19,11 @@ export interface ModuleSurvey {
   forced: Uint8Array;
   /** the offsets (in the module) of the loops with no call inside, at any depth */
   callFreeLoops: Set<number>;
+  /**
+   * whether funcrefs can move at run time (table.get/set/grow/fill/copy/init, elem.drop, ref.func in code),
+   * or a function at V8's locals limit calls through a table: then no table is closed (calling-convention.ts)
+   */
+  tablesOpen: boolean;
 }
 
 export function surveyModule(info: ModuleInfo): ModuleSurvey {
@@ -29,9 +34,11 @@ export function surveyModule(info: ModuleInfo): ModuleSurvey {
   const bytes = info.bytes;
   const open: number[] = []; // per open construct: its offset if a loop, else -1
   const calls: boolean[] = []; // per open construct: whether a call was seen inside
+  let tablesOpen = false;
   info.codes.forEach((body, i) => {
     const locals = info.types[info.functions[i]!]!.params.length + body.localCount;
-    const callees = locals + 2 > V8_LIMITS.localsPerFunction ? forced : called;
+    const direct = locals + 2 > V8_LIMITS.localsPerFunction;
+    const callees = direct ? forced : called;
     open.length = 0;
     calls.length = 0;
     const r = new Reader(bytes, body.codeStart, body.end);
@@ -39,6 +46,8 @@ export function surveyModule(info: ModuleInfo): ModuleSurvey {
       const at = r.pos;
       const op = readOpcode(r);
       if (op.prefix !== 0) {
+        // table.init, elem.drop, table.copy, table.grow, table.fill (not table.size)
+        if (op.prefix === 0xfc && op.code >= 0x0c && op.code <= 0x11 && op.code !== 0x10) tablesOpen = true;
         skipImmediates(r, op, at);
         continue;
       }
@@ -51,6 +60,12 @@ export function surveyModule(info: ModuleInfo): ModuleSurvey {
         }
         case 0x11:
           if (calls.length > 0) calls[calls.length - 1] = true;
+          if (direct) tablesOpen = true;
+          break;
+        case 0x25: // table.get
+        case 0x26: // table.set
+        case 0xd2: // ref.func
+          tablesOpen = true;
           break;
         case 0x02:
         case 0x04:
@@ -73,5 +88,5 @@ export function surveyModule(info: ModuleInfo): ModuleSurvey {
       skipImmediates(r, op, at);
     }
   });
-  return { called, forced, callFreeLoops };
+  return { called, forced, callFreeLoops, tablesOpen };
 }

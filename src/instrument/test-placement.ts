@@ -71,9 +71,12 @@ export interface FuelRecord {
   controls: number[];
   /** br_table labels, in order */
   labels: number[];
-  /** (call offset, next offset, callee) triples; the callee is -1 for call_indirect */
+  /** (call offset, next offset, callee) triples; the callee is -1 for call_indirect, CLOSED_TABLE_CALL on a closed table */
   calls: number[];
 }
+
+/** The callee of a `call_indirect` on a closed table: a params call to an unknown function (the default summary). */
+export const CLOSED_TABLE_CALL = -2;
 
 /** Per function index, what a direct call can rely on (see the design comment). */
 export interface FuelSummaries {
@@ -168,20 +171,21 @@ export function placeTests(rec: FuelRecord, input: PlacementInput, self: number)
     for (let first = true; e < eventsEnd; e++, first = false) {
       const k = events[e]!;
       const callee = k < 0 ? -1 : calls[k * 3 + 2]!;
-      if (callee < 0 || input.takesParams[callee] !== 1) {
+      if (callee === -1 || (callee >= 0 && input.takesParams[callee] !== 1)) {
         // a variable charge tests; a hand-over re-floors after the call
         if (u !== -Infinity || v !== Infinity) test();
         continue;
       }
       if (u === -Infinity && v === Infinity) continue; // unreachable
-      const n = need[callee]!;
+      // a closed table's function: any of them, so the default summary (they are pinned: they test at exit)
+      const n = callee >= 0 ? need[callee]! : B;
       if (u + n > B || v < n) {
         if (first && kinds[i] === SegmentKind.Subtract) kinds[i] = SegmentKind.Test;
         else callTests[k] = 1;
         test();
       } else most = Math.max(most, u + n);
-      const a = exitA[callee]!;
-      v = Math.min(v - a, T - exitB[callee]!);
+      const a = callee >= 0 ? exitA[callee]! : -Infinity;
+      v = Math.min(v - a, T - (callee >= 0 ? exitB[callee]! : 0));
       u += a;
     }
     const controlsEnd = segments[i * 5 + 4]!;

@@ -4,111 +4,84 @@
   (type $t0 (func (param i32) (result i32)))
   (type $t1 (func (param i32 i32) (result i32)))
   (type $t2 (func (param i32 i64 i32) (result i32 i64)))
+  (type $t3 (func (param i32 i32 i64 i32) (result i32 i64)))
   (import "env" "twice" (func $env.twice (type $t0)))
-  (func $f1 (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32) (local $l2 i64)
-    local.get $l2
+  (func $f1 (type $t2) (param $p0 i32) (param $p1 i64) (param $p2 i32) (result i32 i64)
+    block $B0 (result i32)
+      local.get $p1
+      i64.const 3
+      i64.sub
+      local.set $p1
+      local.get $p0
+      i32.const 1
+      i32.add
+    end
+    local.get $p1
     i64.const 60
     i64.lt_s
-    if $I0
+    if $I1
       global.get $__wasm_harden_fuel
-      local.get $l2
+      local.get $p1
       i64.add
-      local.tee $l2
+      local.tee $p1
       i64.const 0
       i64.lt_s
-      if $I1
-        local.get $l2
+      if $I2
+        local.get $p1
         global.set $__wasm_harden_fuel
         unreachable
       end
-      local.get $l2
+      local.get $p1
       i64.const 65596
-      local.get $l2
-      local.get $l2
+      local.get $p1
+      local.get $p1
       i64.const 65596
       i64.gt_s
       select
-      local.tee $l2
+      local.tee $p1
       i64.sub
       global.set $__wasm_harden_fuel
-      i64.const 0
-      i64.const 60
-      global.get $__wasm_harden_fuel
-      i64.eqz
-      select
-      global.set $g3
     end
-    local.get $p0
-    local.get $l2
-    global.get $__wasm_harden_depth
-    local.tee $l1
-    call $f7
-    global.get $__wasm_harden_fuel
-    i64.add
-    global.set $__wasm_harden_fuel
-    global.get $__wasm_harden_fuel
-    i64.const 0
-    i64.lt_s
-    if $I2
-      unreachable
-    end
-    local.get $l1
-    global.set $__wasm_harden_depth)
-  (func $f2 (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32) (local $l2 i64) (local $l3 i32)
+    local.get $p1)
+  (func $f2 (type $t2) (param $p0 i32) (param $p1 i64) (param $p2 i32) (result i32 i64)
+    (local $l3 i32)
     block $B0 (result i32)
-      local.get $l2
+      local.get $p1
       i64.const 5
       i64.sub
-      local.set $l2
-      local.get $l2
-      i64.const 60
-      i64.lt_s
-      if $I1
-        global.get $__wasm_harden_fuel
-        local.get $l2
-        i64.add
-        local.tee $l2
-        i64.const 0
-        i64.lt_s
-        if $I2
-          local.get $l2
-          global.set $__wasm_harden_fuel
-          unreachable
-        end
-        local.get $l2
-        i64.const 65596
-        local.get $l2
-        local.get $l2
-        i64.const 65596
-        i64.gt_s
-        select
-        local.tee $l2
-        i64.sub
-        global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 60
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
-      end
+      local.set $p1
       local.get $p0
-      local.tee $l1
-      local.get $l1
+      local.tee $l3
+      local.get $l3
       i32.mul
     end
-    global.get $__wasm_harden_fuel
-    local.get $l2
-    i64.add
-    global.set $__wasm_harden_fuel
-    global.get $__wasm_harden_fuel
-    i64.const 0
+    local.get $p1
+    i64.const 60
     i64.lt_s
-    if $I3
-      unreachable
-    end)
+    if $I1
+      global.get $__wasm_harden_fuel
+      local.get $p1
+      i64.add
+      local.tee $p1
+      i64.const 0
+      i64.lt_s
+      if $I2
+        local.get $p1
+        global.set $__wasm_harden_fuel
+        unreachable
+      end
+      local.get $p1
+      i64.const 65596
+      local.get $p1
+      local.get $p1
+      i64.const 65596
+      i64.gt_s
+      select
+      local.tee $p1
+      i64.sub
+      global.set $__wasm_harden_fuel
+    end
+    local.get $p1)
   (func $direct (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64) (local $l2 i32)
     global.get $__wasm_harden_depth
@@ -162,11 +135,11 @@
       local.get $p0
       local.get $l1
       local.get $l2
-      call $f7
+      call $f1
       local.set $l1
       local.get $l1
       local.get $l2
-      call $f7
+      call $f1
       local.set $l1
     end
     local.get $l2
@@ -277,7 +250,7 @@
       end
       local.get $l1
       local.get $l2
-      call $f7
+      call $f1
       local.set $l1
     end
     local.get $l2
@@ -346,47 +319,12 @@
       end
       local.get $p1
       local.get $p0
-      global.get $__wasm_harden_fuel
+      global.set $g2
       local.get $l2
-      i64.add
-      global.set $__wasm_harden_fuel
       local.get $l3
-      global.set $__wasm_harden_depth
-      call_indirect $T0 (type $t0)
-      i64.const 0
+      global.get $g2
+      call_indirect $T0 (type $t2)
       local.set $l2
-      local.get $l2
-      i64.const 60
-      i64.lt_s
-      if $I4
-        global.get $__wasm_harden_fuel
-        local.get $l2
-        i64.add
-        local.tee $l2
-        i64.const 0
-        i64.lt_s
-        if $I5
-          local.get $l2
-          global.set $__wasm_harden_fuel
-          unreachable
-        end
-        local.get $l2
-        i64.const 65596
-        local.get $l2
-        local.get $l2
-        i64.const 65596
-        i64.gt_s
-        select
-        local.tee $l2
-        i64.sub
-        global.set $__wasm_harden_fuel
-        i64.const 0
-        i64.const 60
-        global.get $__wasm_harden_fuel
-        i64.eqz
-        select
-        global.set $g3
-      end
     end
     local.get $l3
     i32.const 176
@@ -399,7 +337,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I6
+    if $I4
       unreachable
     end)
   (func $count (type $t0) (param $p0 i32) (result i32)
@@ -494,7 +432,7 @@
           local.get $l1
           local.get $l2
           local.get $l3
-          call $f7
+          call $f1
           local.set $l2
           local.set $l1
           local.get $p0
@@ -524,17 +462,6 @@
     if $I8
       unreachable
     end)
-  (func $f7 (type $t2) (param $p0 i32) (param $p1 i64) (param $p2 i32) (result i32 i64)
-    block $B0 (result i32)
-      local.get $p1
-      i64.const 3
-      i64.sub
-      local.set $p1
-      local.get $p0
-      i32.const 1
-      i32.add
-    end
-    local.get $p1)
   (table $T0 2 100000 funcref)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
   (global $__wasm_harden_depth (mut i32) (i32.const 0))
