@@ -66,7 +66,7 @@
  * is written only at boundaries and at an overflow (the sentinel, > LIMIT).
  */
 
-import { ExternKindCode, SegmentMode, type ElemSegment, type ModuleInfo, type Range } from '../binary/module-info.js';
+import { ExternKindCode, SegmentMode, type ElemSegment, type FuncType, type ModuleInfo, type Range } from '../binary/module-info.js';
 import { Reader } from '../binary/reader.js';
 import { V8_LIMITS } from '../limits.js';
 import { ByteWriter } from './byte-writer.js';
@@ -97,8 +97,10 @@ export interface ConventionPlan {
   split: number[];
   /** per function index: where a direct `call` to it goes instead (a split function's inner copy), or -1 */
   redirect: Int32Array;
-  /** per table index: 1 for a closed table, whose entries are all params functions (see `closedTables`) */
+  /** per table index: 1 for a closed table, whose entries are all params functions (`closedTableCandidates`) */
   closedTables: Uint8Array;
+  /** per function index: 1 for a function in a closed table (any `call_indirect` on it may reach it) */
+  inClosedTable: Uint8Array;
   /** per original type index: the index in `newTypes` of its internal type, for `call_indirect` on a closed table, or -1 */
   indirectType: Int32Array;
   /** whether an element segment names a split function, so that it must name its inner copy instead */
@@ -106,7 +108,7 @@ export interface ConventionPlan {
 }
 
 /** ref.func x as the whole of a constant expression, or undefined */
-function refFuncOf(bytes: Uint8Array, e: Range): number | undefined {
+export function refFuncOf(bytes: Uint8Array, e: Range): number | undefined {
   if (bytes[e.start] !== 0xd2) return undefined;
   return new Reader(bytes, e.start + 1, e.end).u32();
 }
@@ -117,8 +119,8 @@ function refFuncOf(bytes: Uint8Array, e: Range): number | undefined {
  * only what its active element segments put there, and nothing outside the module ever sees its entries.
  * So its functions can take the params convention, and `call_indirect` on it passes the slack and the
  * depth like a direct call (the internal types are as distinct as the originals, so a signature mismatch
- * still traps). Issue 6 measured what the globals hand-over costs QuickJS, whose allocator hooks are
- * called through its table: JSON 3% and strings 6%.
+ * still traps). QuickJS calls its allocator hooks through its private table: JSON 1.24× → 1.20×, strings
+ * 1.19× → 1.15× (issue 6, same-process A/B).
  */
 function closedTableCandidates(info: ModuleInfo, tablesOpen: boolean): Uint8Array {
   const closed = new Uint8Array(info.allTables.length);
@@ -129,7 +131,7 @@ function closedTableCandidates(info: ModuleInfo, tablesOpen: boolean): Uint8Arra
 }
 
 /** the functions an element segment names (function indices, or `ref.func` expressions) */
-export function elementFunctions(info: ModuleInfo, s: ElemSegment): number[] {
+function elementFunctions(info: ModuleInfo, s: ElemSegment): number[] {
   const out: number[] = [];
   if (s.funcIndices !== undefined) out.push(...s.funcIndices);
   if (s.exprs !== undefined)
@@ -166,12 +168,14 @@ export function planConventions(info: ModuleInfo, survey: Pick<ModuleSurvey, 'ca
   // direct functions (no room for two locals) need their callees in the globals convention, unsplit;
   // every other direct call makes its escaping callee worth splitting
   const { forced, called } = survey;
+  /** whether a signature has room for the two parameters and the result the params convention adds */
+  const typeFits = (type: FuncType) => type.params.length + 2 <= V8_LIMITS.params && type.results.length + 1 <= V8_LIMITS.results;
+  /** whether function `f` can take the params convention (two more locals, too) */
   const fits = (f: number): boolean => {
     const i = f - info.importedFunctions;
     if (i < 0) return false; // an import
     const type = info.types[info.functions[i]!]!;
-    const locals = type.params.length + info.codes[i]!.localCount;
-    return type.params.length + 2 <= V8_LIMITS.params && type.results.length + 1 <= V8_LIMITS.results && locals + 2 <= V8_LIMITS.localsPerFunction;
+    return typeFits(type) && type.params.length + info.codes[i]!.localCount + 2 <= V8_LIMITS.localsPerFunction;
   };
   // a closed table stays closed only if every function in it can take the params convention
   const closedTables = closedTableCandidates(info, survey.tablesOpen);
@@ -207,8 +211,7 @@ export function planConventions(info: ModuleInfo, survey: Pick<ModuleSurvey, 'ca
     const typeIndex = info.functions[i]!;
     const type = info.types[typeIndex]!;
     const locals = type.params.length + info.codes[i]!.localCount;
-    const fitsParams =
-      type.params.length + 2 <= V8_LIMITS.params && type.results.length + 1 <= V8_LIMITS.results && locals + 2 <= V8_LIMITS.localsPerFunction;
+    const fitsParams = fits(f);
     if (fitsParams && forced[f] === 0 && escaping[f] === 0) {
       conventions.push(Convention.Params);
       internalType.push(internal(typeIndex));
@@ -230,7 +233,7 @@ export function planConventions(info: ModuleInfo, survey: Pick<ModuleSurvey, 'ca
   const indirectType = new Int32Array(info.types.length).fill(-1);
   if (closedTables.some((c) => c === 1))
     info.types.forEach((type, t) => {
-      if (type.params.length + 2 <= V8_LIMITS.params && type.results.length + 1 <= V8_LIMITS.results) indirectType[t] = internal(t);
+      if (typeFits(type)) indirectType[t] = internal(t);
     });
   let elementsRedirected = false;
   for (let f = 0; f < total; f++) if (inClosed[f] === 1 && redirect[f]! >= 0) elementsRedirected = true;
@@ -242,6 +245,7 @@ export function planConventions(info: ModuleInfo, survey: Pick<ModuleSurvey, 'ca
     split,
     redirect,
     closedTables,
+    inClosedTable: inClosed,
     indirectType,
     elementsRedirected,
   };
@@ -260,8 +264,8 @@ export function planConventions(info: ModuleInfo, survey: Pick<ModuleSurvey, 'ca
  *   global.get $depth  local.tee $d
  *   call $inner                          ;; → results, slack
  *   global.get $fuel  i64.add  global.set $fuel    ;; `$fuel` exact again
- *   if ($fuel < 0) unreachable                     ;; no call returns past its budget (a straight-line
- *                                                  ;; inner copy has no exit test)
+ *   if ($fuel < 0) unreachable                     ;; no call returns past its budget (the inner copy
+ *                                                  ;; tests at its exit only if recursive)
  *   local.get $d  global.set $depth                ;; as the caller left it
  */
 export function wrapperBody(paramCount: number, innerIndex: number, fuelGlobal: number, depthGlobal: number, refloor: Uint8Array): ByteWriter {

@@ -58,7 +58,7 @@ import type { CostTable } from './cost-model.js';
 import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import { Convention, FUEL_CHUNK } from './calling-convention.js';
-import { CLOSED_TABLE_CALL, Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
+import { CallKind, callKind, CLOSED_TABLE_CALL, Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
 
 export interface FuelContext {
   costs: CostTable;
@@ -147,8 +147,6 @@ export interface FuelPlan {
   staticCost: number;
   /** whether the body calls anything (`call` or `call_indirect`): a body that does not is a leaf */
   hasCalls: boolean;
-  /** metering points (fixed charges plus variable charges) */
-  points: number;
 }
 
 /**
@@ -250,8 +248,8 @@ class Charger {
    *
    * so the header itself only compares two registers and subtracts. (`$lm`, a local, because a load of the
    * global on every iteration cost the memory-bound copy loop 8%: 1.18× → 1.09×; where V8 allows no local
-   * more, the header reads the global. Inside a wrapped loop nothing can change `$lowmark`: it has no call.) `$lowmark` is T while more than a chunk is
-   * left; once less is (`$fuel` is 0 and `$s` the exact fuel), it is 0, so that the retry cannot bounce:
+   * more, the header reads the global. Inside a wrapped loop nothing can change `$lowmark`: it has no call.)
+   * `$lowmark` is T while more than a chunk is left; once less is (`$fuel` is 0 and `$s` the exact fuel), it is 0, so that the retry cannot bounce:
    * the loop then runs until the fuel is negative and traps at the next test (one iteration late at most).
    * Branches from inside to labels outside the loop cross one more label (planFuel renumbers them).
    */
@@ -280,7 +278,7 @@ class Charger {
     return w.toBytes();
   }
 
-  /** fuel -= cost, with the test when `checks` (function entry, loop headers) or in the direct convention */
+  /** fuel -= cost, with the test when `checks` (placed by test-placement.ts, loop headers) or in the direct convention */
   charge(cost: number, checks: boolean, boundary = false): Uint8Array {
     const w = new ByteWriter(checks ? 64 : 16);
     if (cost > 0) this.subtract(w, cost);
@@ -305,20 +303,25 @@ class Charger {
     return w.toBytes();
   }
 
-  /** what goes before and after a call, by the callee's convention (see calling-convention.ts) */
-  call(calleeTakesParams: boolean): { before: Uint8Array; after: Uint8Array } {
+  /**
+   * what goes before and after a call, by the callee's convention (see calling-convention.ts): a params
+   * call, the same through a closed table, or a hand-over
+   */
+  call(kind: CallKind): { before: Uint8Array; after: Uint8Array } {
     const { slackLocal: s, depthLocal: d, fuelGlobal: f, depthGlobal: dg } = this.ctx;
     const before = new ByteWriter(16);
     const after = new ByteWriter(16);
     if (this.direct) {
-      // `$fuel` is exact and `$depth` current: a params callee gets a slack of 0 and the depth
-      if (calleeTakesParams) {
-        before.byte(0x42).byte(0x00).byte(0x23).u32(dg);
-        after.byte(0x23).u32(f).byte(0x7c).byte(0x24).u32(f); // $fuel += returned slack
-      }
-    } else if (calleeTakesParams) {
-      // what the callee returns is accounted by its summary (test-placement.ts)
+      // a direct function keeps no slack to pass: planConventions gives its callees the globals
+      // convention, and the survey opens every table it calls through
+      if (kind !== CallKind.HandOver) throw new Error('wasm-harden internal error: a params call from a direct-convention function');
+    } else if (kind !== CallKind.HandOver) {
+      // what the callee returns is accounted by its summary (test-placement.ts); through a closed table the
+      // element index is on top of the arguments, so the slack and the depth go below it, through the
+      // scratch global (nothing runs between its set and its get)
+      if (kind === CallKind.ClosedTable) before.byte(0x24).u32(this.ctx.scratchGlobal);
       before.byte(0x20).u32(s).byte(0x20).u32(d);
+      if (kind === CallKind.ClosedTable) before.byte(0x23).u32(this.ctx.scratchGlobal);
       after.byte(0x21).u32(s);
     } else {
       before.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x24).u32(f); // $fuel += $s: exact
@@ -333,7 +336,7 @@ class Charger {
 
 /**
  * What a function's exit adds for the fuel (after the stack limit's epilogue, see calling-convention.ts):
- * params: the test, then the slack as the extra result; globals: `$fuel` made exact, and a trap if it is
+ * params: the slack as the extra result (after the test, when `exitTest`: recursive functions); globals: `$fuel` made exact, and a trap if it is
  * negative (so that no call returns to the host or a table caller past its budget).
  */
 export function fuelExit(ctx: FuelContext, exitTest: boolean): Uint8Array {
@@ -396,7 +399,6 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
     loopEnds: [],
     staticCost: body.localCount * costs.local,
     hasCalls: false,
-    points: 0,
   };
   const { segments, events, controls, labels, calls, variables, loops, loopEnds } = walk;
   let segStart = body.codeStart;
@@ -586,22 +588,15 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
     edits.insert(variables[i]!, charger.variable(variables[i + 1]!), VARIABLE_ORDER);
     points++;
   }
-  const toParams = charger.call(true);
-  // on a closed table the element index is on top of the arguments: the slack and the depth go below it,
-  // through the scratch global (nothing runs between its set and its get)
-  const toClosedTable = {
-    before: new ByteWriter(16).byte(0x24).u32(ctx.scratchGlobal).bytes(toParams.before).byte(0x23).u32(ctx.scratchGlobal).toBytes(),
-    after: toParams.after,
-  };
-  const toGlobals = charger.call(false);
+  const sequences: ({ before: Uint8Array; after: Uint8Array } | undefined)[] = [];
   const test = charger.charge(0, true);
   for (let i = 0; i < calls.length; i += 3) {
     if (callTests[i / 3] === 1) {
       edits.insert(calls[i]!, test, CALL_TEST_ORDER);
       points++;
     }
-    const callee = calls[i + 2]!;
-    const seq = callee === CLOSED_TABLE_CALL ? toClosedTable : callee >= 0 && ctx.takesParams[callee] === 1 ? toParams : toGlobals;
+    const kind = callKind(calls[i + 2]!, ctx.takesParams);
+    const seq = (sequences[kind] ??= charger.call(kind));
     if (seq.before.length > 0) edits.insert(calls[i]!, seq.before, BEFORE_CALL_ORDER);
     if (seq.after.length > 0) edits.insert(calls[i + 1]!, seq.after, AFTER_CALL_ORDER);
   }

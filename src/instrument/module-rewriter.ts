@@ -40,7 +40,7 @@ import { newSummaries, placeAll, type Placement } from './test-placement.js';
 import { surveyModule } from './survey.js';
 import { V8_LIMITS } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
-import { Convention, elementFunctions, planConventions, wrapperBody, type ConventionPlan } from './calling-convention.js';
+import { Convention, planConventions, refFuncOf, wrapperBody, type ConventionPlan } from './calling-convention.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
 export const DEPTH_EXPORT = '__wasm_harden_depth';
@@ -191,8 +191,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const walked = jobs.filter((j): j is Job => j !== undefined);
   // a closed table's functions may be any callee of a call_indirect: they test at their exit (pinned)
   const summaries = newSummaries(info.funcTypeIndices.length, levels.allowance);
-  for (const seg of info.elements)
-    if (seg.mode === SegmentMode.Active && plan.closedTables[seg.tableIndex] === 1) for (const f of elementFunctions(info, seg)) summaries.pinned[f] = 1;
+  summaries.pinned.set(plan.inClosedTable);
   const placements = placeAll(
     walked.map((j) => j.walk),
     walked.map((j) => (j.ctx.convention === Convention.Params ? info.importedFunctions + j.src : -1)),
@@ -403,7 +402,7 @@ function redirectedElements(info: ModuleInfo, plan: ConventionPlan): ByteWriter 
     }
     w.u32(seg.exprs!.length);
     for (const e of seg.exprs!) {
-      const f = bytes[e.start] === 0xd2 ? new Reader(bytes, e.start + 1, e.end).u32() : undefined;
+      const f = refFuncOf(bytes, e);
       if (f === undefined || to(f) === f) w.range(bytes, e.start, e.end);
       else w.byte(0xd2).u32(to(f)).byte(0x0b);
     }

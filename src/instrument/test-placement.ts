@@ -24,9 +24,10 @@
  *
  * Order. Callees are summarised before their callers (a depth-first walk of the direct calls). A call to a
  * function not yet summarised (recursion) assumes the default: need B, and an exit test (a = -∞, b = 0);
- * such a function is pinned, and does test at its exit. Calls to globals functions, imports and tables hand
- * the fuel over and re-floor after (a test); variable charges test; a globals function tests at entry
- * (`$s` starts at 0).
+ * such a function is pinned, and does test at its exit. A call through a closed table (calling-convention.ts)
+ * may reach any of its functions: it assumes the default too, and they are all pinned. Calls to globals
+ * functions, imports and open tables hand the fuel over and re-floor after (a test); variable charges test;
+ * a globals function tests at entry (`$s` starts at 0).
  *
  * Placing a test: at the charge of the segment where it is needed (where the subtraction already is), or,
  * for a call that is not the first thing its segment does, right before the call. Before the subtraction
@@ -77,6 +78,21 @@ export interface FuelRecord {
 
 /** The callee of a `call_indirect` on a closed table: a params call to an unknown function (the default summary). */
 export const CLOSED_TABLE_CALL = -2;
+
+/** How a recorded call passes the fuel (calling-convention.ts). */
+export const enum CallKind {
+  /** a direct call to a params function: the slack and the depth as arguments, the slack as a result */
+  Params = 0,
+  /** the same, through a closed table */
+  ClosedTable = 1,
+  /** anything else: `$fuel` made exact before, re-floored after */
+  HandOver = 2,
+}
+
+export function callKind(callee: number, takesParams: Uint8Array): CallKind {
+  if (callee === CLOSED_TABLE_CALL) return CallKind.ClosedTable;
+  return callee >= 0 && takesParams[callee] === 1 ? CallKind.Params : CallKind.HandOver;
+}
 
 /** Per function index, what a direct call can rely on (see the design comment). */
 export interface FuelSummaries {
@@ -171,7 +187,7 @@ export function placeTests(rec: FuelRecord, input: PlacementInput, self: number)
     for (let first = true; e < eventsEnd; e++, first = false) {
       const k = events[e]!;
       const callee = k < 0 ? -1 : calls[k * 3 + 2]!;
-      if (callee === -1 || (callee >= 0 && input.takesParams[callee] !== 1)) {
+      if (k < 0 || callKind(callee, input.takesParams) === CallKind.HandOver) {
         // a variable charge tests; a hand-over re-floors after the call
         if (u !== -Infinity || v !== Infinity) test();
         continue;
