@@ -49,9 +49,11 @@
         i64.const 1
         i64.sub
         local.set $l2
+        i64.const 62
+        local.set $l4
         loop $L4
           local.get $l2
-          global.get $g3
+          local.get $l4
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -81,9 +83,9 @@
             i64.eqz
             select
             global.set $g3
+            global.get $g3
+            local.set $l4
           end
-          global.get $g3
-          local.set $l4
           loop $L7
             local.get $l2
             local.get $l4

@@ -168,9 +168,11 @@
       end
       i32.const 0
       i32.const 1
+      i64.const 60
+      local.set $l5
       loop $L3 (param i32 i32) (result i32 i32)
         local.get $l3
-        global.get $g3
+        local.get $l5
         i64.lt_s
         if $I4
           global.get $__wasm_harden_fuel
@@ -200,9 +202,9 @@
           i64.eqz
           select
           global.set $g3
+          global.get $g3
+          local.set $l5
         end
-        global.get $g3
-        local.set $l5
         loop $L6 (param i32 i32) (result i32 i32)
           local.get $l3
           local.get $l5

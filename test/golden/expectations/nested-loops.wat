@@ -42,9 +42,11 @@
         global.set $g3
       end
       block $B3
+        i64.const 122
+        local.set $l7
         loop $L4
           local.get $l5
-          global.get $g3
+          local.get $l7
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -74,9 +76,9 @@
             i64.eqz
             select
             global.set $g3
+            global.get $g3
+            local.set $l7
           end
-          global.get $g3
-          local.set $l7
           loop $L7
             local.get $l5
             local.get $l7
@@ -97,9 +99,11 @@
             i32.const 0
             local.set $l3
             block $B8
+              i64.const 122
+              local.set $l7
               loop $L9
                 local.get $l5
-                global.get $g3
+                local.get $l7
                 i64.lt_s
                 if $I10
                   global.get $__wasm_harden_fuel
@@ -129,9 +133,9 @@
                   i64.eqz
                   select
                   global.set $g3
+                  global.get $g3
+                  local.set $l7
                 end
-                global.get $g3
-                local.set $l7
                 loop $L12
                   local.get $l5
                   local.get $l7

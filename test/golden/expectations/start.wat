@@ -43,9 +43,11 @@
         global.set $g5
       end
       block $B3
+        i64.const 62
+        local.set $l3
         loop $L4
           local.get $l1
-          global.get $g5
+          local.get $l3
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -75,9 +77,9 @@
             i64.eqz
             select
             global.set $g5
+            global.get $g5
+            local.set $l3
           end
-          global.get $g5
-          local.set $l3
           loop $L7
             local.get $l1
             local.get $l3
