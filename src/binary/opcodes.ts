@@ -550,3 +550,16 @@ for (const op of ALL_OPS) {
   FAST_PARAM1[op.code] = op.params[1] ?? 0;
   FAST_RESULT[op.code] = op.results[0] ?? 0;
 }
+
+/**
+ * `MAY_TRAP[op.index]` is 1 for the Wasm 2.0 instructions that can trap by themselves: memory accesses
+ * (every memarg instruction, SIMD lanes included), integer division and remainder, the trapping float-to-int
+ * truncations, `unreachable`, `call_indirect`, and the bulk memory and table instructions that check
+ * bounds. Calls are not in it (what a callee does is its own business: the fuel pass checks the slack at
+ * every call), nor are instructions of later proposals, which never reach instrumentation. The fuel pass lets
+ * its slack run below zero across segments without any of these (src/instrument/test-placement.ts).
+ */
+export const MAY_TRAP = new Uint8Array(ALL_OPS.length);
+const TRAPPING_NAMES = /^(unreachable|call_indirect|i(32|64)\.(div|rem)_[su]|i(32|64)\.trunc_f(32|64)_[su]|memory\.(init|copy|fill)|table\.(get|set|init|copy|fill))$/;
+for (const op of ALL_OPS)
+  if (op.imm === Imm.MemArg || op.imm === Imm.MemArgLane || TRAPPING_NAMES.test(op.name)) MAY_TRAP[op.index] = 1;

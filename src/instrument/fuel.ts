@@ -26,9 +26,10 @@
  * bulk operation never starts without its fuel), the entries of globals functions, after a hand-over, and
  * wherever the slack would otherwise run out (src/instrument/test-placement.ts: tracked through every body
  * and across calls, so most function entries and exits need none); the other segments only subtract. A
- * guest that runs out traps at the next test, at most T units later. A loop without calls keeps only a
+ * guest that runs out traps at the next test, at most 2T units later. A loop without calls keeps only a
  * compare and a subtraction in its header: its re-floor moves to a `$retry` loop wrapped around it
- * (`Charger.loopPrefix`).
+ * (`Charger.loopPrefix`); when the header is the loop's only charge (a tight loop), the header subtracts
+ * first and compares with 0 (`Charger.tightPrefix`).
  *
  * Variable costs are charged right before the instruction (after the segment's own charge), from its
  * length operand (on top of the stack), through a scratch i32 *global*, so that no function gains a local
@@ -52,6 +53,7 @@
  */
 
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
+import { MAY_TRAP } from '../binary/opcodes.js';
 import { Reader } from '../binary/reader.js';
 import type { FunctionBody } from '../binary/module-info.js';
 import type { CostTable } from './cost-model.js';
@@ -288,6 +290,43 @@ class Charger {
     return w.toBytes();
   }
 
+  /**
+   * A tight loop (its header segment is its only charge, `isTight`) tests after its subtraction, against 0:
+   *
+   *   loop bt                                   ;; $retry
+   *     if ($s < 0)                             ;; the header could not pay (or the guest ran past zero)
+   *       re-floor; $s += the header's cost     ;; traps when the fuel left cannot pay for it
+   *     loop bt                                 ;; the original
+   *       $s -= the header's cost
+   *       br_if $retry ($s < 0)
+   *       ...
+   *
+   * A subtraction, then a test against 0 (no `$lm`, no load): sort 1.17× → 1.15×. The test covers the whole
+   * iteration, so nothing else in the loop needs the slack; what follows the loop's exits starts from a slack
+   * of 0 or more (test-placement.ts places a test there if it charges). Exact in every regime: the guest
+   * traps out of fuel at the header it cannot pay for, never past zero, and no `$lowmark` is needed.
+   */
+  tightPrefix(blockType: Uint8Array, cost: number): Uint8Array {
+    const { slackLocal: s } = this.ctx;
+    const w = new ByteWriter(80);
+    w.byte(0x03).bytes(blockType); // loop bt ($retry)
+    w.byte(0x20).u32(s).byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40); // if ($s < 0)
+    this.refloor(w, true);
+    if (cost > 0) w.byte(0x20).u32(s).byte(0x42).s64(BigInt(cost)).byte(0x7c).byte(0x21).u32(s); //   $s += cost
+    w.byte(0x0b);
+    return w.toBytes();
+  }
+
+  /** a tight loop's header: subtract, then back to `$retry` when the slack is below 0 */
+  tightHeader(cost: number): Uint8Array {
+    const { slackLocal: s } = this.ctx;
+    const w = new ByteWriter(24);
+    if (cost > 0) w.byte(0x20).u32(s).byte(0x42).s64(BigInt(cost)).byte(0x7d).byte(0x22).u32(s); // $s -= cost (tee)
+    else w.byte(0x20).u32(s);
+    w.byte(0x42).byte(0x00).byte(0x53).byte(0x0d).u32(1); // br_if $retry ($s < 0)
+    return w.toBytes();
+  }
+
   /** fuel -= cost, with the test when `checks` (placed by test-placement.ts, loop headers) or in the direct convention */
   charge(cost: number, checks: boolean, boundary = false): Uint8Array {
     const w = new ByteWriter(checks ? 64 : 16);
@@ -383,10 +422,28 @@ const TABLE_GROW = 0x0f;
 export interface FuelWalk extends FuelRecord, FuelPlan {
   /** (offset, unit) pairs */
   variables: number[];
-  /** (loop offset, block type start, block type end) triples, of the loops wrapped in a `$retry` loop */
+  /**
+   * (loop offset, block type start, block type end, header cost, tight) quintuples, of the loops wrapped in a
+   * `$retry` loop; tight: 1 when the loop's header segment is its only charge (`Charger.tightPrefix`)
+   */
   loops: number[];
+  /** how many of `loops` are not tight (they compare with `$lm`, a local the function gains) */
+  wideLoops: number;
   /** offsets right after a wrapped loop's `end` */
   loopEnds: number[];
+}
+
+/**
+ * Whether a wrapped loop is tight: its header segment (index `header`) is the only one inside it that
+ * charges anything or has an event, so one test right after the header's subtraction covers the whole
+ * iteration. Called at the loop's `end`, when its last segment has just been closed.
+ */
+function isTight(segments: readonly number[], header: number): boolean {
+  const last = segments.length / 5 - 1;
+  const eventsStart = header === 0 ? 0 : segments[(header - 1) * 5 + 3]!;
+  if (segments[last * 5 + 3] !== eventsStart) return false;
+  for (let k = header + 1; k <= last; k++) if (segments[k * 5 + 1]! > 0) return false;
+  return true;
 }
 
 /**
@@ -400,17 +457,19 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   const r = new Reader(bytes, body.codeStart, body.end);
   const walk: FuelWalk = {
     segments: [],
+    traps: [],
     events: [],
     controls: [],
     labels: [],
     calls: [],
     variables: [],
     loops: [],
+    wideLoops: 0,
     loopEnds: [],
     staticCost: body.localCount * costs.local,
     hasCalls: false,
   };
-  const { segments, events, controls, labels, calls, variables, loops, loopEnds } = walk;
+  const { segments, traps, events, controls, labels, calls, variables, loops, loopEnds } = walk;
   let segStart = body.codeStart;
   let segCost = body.localCount * costs.local;
   let depth = 0;
@@ -418,6 +477,8 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   const wrapLoops = ctx.wrap.size > 0;
   // per open construct (innermost last): 1 for a wrapped loop, 0 for anything else
   const wrapped: number[] = [];
+  // per open wrapped loop (innermost last): its index in `loops` and the index of its header segment
+  const openLoops: number[] = [];
   /** a branch's new depth: one more for every wrapped loop between it and its target */
   const retarget = (leb: number, end: number, d: number) => {
     if (!wrapLoops) return;
@@ -427,12 +488,16 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
   };
   // loop headers test; the other segments subtract, unless `placeTests` makes them test
   let segKind: SegmentKind = SegmentKind.Subtract;
+  // whether the open segment holds an instruction that can trap (`MAY_TRAP`), or enters a wrapped loop
+  let segTraps = 0;
   const flush = (next: number, control: Control, arg = 0, nextKind = SegmentKind.Subtract) => {
     controls.push(control, arg);
     segments.push(segStart, segCost, segKind, events.length, controls.length);
+    traps.push(segTraps);
     segStart = next;
     segCost = 0;
     segKind = nextKind;
+    segTraps = 0;
   };
   const variable = (at: number, unit: number) => {
     events.push(-1);
@@ -444,6 +509,7 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
     const op = readOpcode(r);
     const cost = costs.instruction[op.index]!;
     segCost += cost;
+    segTraps |= MAY_TRAP[op.index]!;
     walk.staticCost += cost;
     if (op.prefix === 0) {
       switch (op.code) {
@@ -464,7 +530,11 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           skipImmediates(r, op, at);
           depth++;
           if (ctx.wrap.has(at)) {
-            loops.push(at, at + 1, r.pos);
+            // a wrapped loop's `$retry` takes a negative slack for a header that could not pay (tight
+            // loops add the header's cost back): entered, the slack must be 0 or more
+            segTraps = 1;
+            openLoops.push(loops.length, segments.length / 5 + 1);
+            loops.push(at, at + 1, r.pos, 0, 0);
             wrapped.push(1);
             flush(r.pos, Control.Loop, 0, SegmentKind.WrappedHeader);
           } else {
@@ -485,7 +555,16 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           flush(r.pos, Control.End);
           if (depth === 0) return walk;
           depth--;
-          if (wrapped.pop() === 1) loopEnds.push(r.pos);
+          if (wrapped.pop() === 1) {
+            loopEnds.push(r.pos);
+            const header = openLoops.pop()!;
+            const at = openLoops.pop()!;
+            loops[at + 3] = segments[header * 5 + 1]!;
+            if (isTight(segments, header)) {
+              segments[header * 5 + 2] = SegmentKind.TightHeader;
+              loops[at + 4] = 1;
+            } else walk.wideLoops++;
+          }
           continue;
         case 0x10: {
           // call: the sequence depends on the callee's convention
@@ -574,8 +653,8 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
     const at = segments[i]!;
     const cost = segments[i + 1]!;
     const kind = kinds[i / 5]!;
-    if (kind === SegmentKind.WrappedHeader) {
-      edits.insert(at, charger.loopHeader(cost), FUEL_ORDER);
+    if (kind === SegmentKind.WrappedHeader || kind === SegmentKind.TightHeader) {
+      edits.insert(at, kind === SegmentKind.TightHeader ? charger.tightHeader(cost) : charger.loopHeader(cost), FUEL_ORDER);
       points++;
       continue;
     }
@@ -610,8 +689,11 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
     if (seq.before.length > 0) edits.insert(calls[i]!, seq.before, BEFORE_CALL_ORDER);
     if (seq.after.length > 0) edits.insert(calls[i + 1]!, seq.after, AFTER_CALL_ORDER);
   }
-  for (let i = 0; i < loops.length; i += 3)
-    edits.insert(loops[i]!, charger.loopPrefix(bytes.subarray(loops[i + 1]!, loops[i + 2]!)), RETRY_ORDER);
+  for (let i = 0; i < loops.length; i += 5) {
+    const blockType = bytes.subarray(loops[i + 1]!, loops[i + 2]!);
+    const prefix = loops[i + 4] === 1 ? charger.tightPrefix(blockType, loops[i + 3]!) : charger.loopPrefix(blockType);
+    edits.insert(loops[i]!, prefix, RETRY_ORDER);
+  }
   for (const at of loopEnds) edits.insert(at, END, RETRY_END_ORDER);
   return points;
 }

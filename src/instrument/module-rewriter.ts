@@ -179,8 +179,8 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     };
     const edits = new BodyEdits();
     const walk = walkFuel(bytes, fb, ctx, edits);
-    // wrapped loops compare with `$lm`, a local after all the others, where V8 allows one more
-    if (walk.loops.length > 0 && params + fb.localCount + 3 <= V8_LIMITS.localsPerFunction) ctx.lowmarkLocal = params + fb.localCount + 2;
+    // wrapped loops (but tight ones) compare with `$lm`, a local after all the others, where V8 allows one more
+    if (walk.wideLoops > 0 && params + fb.localCount + 3 <= V8_LIMITS.localsPerFunction) ctx.lowmarkLocal = params + fb.localCount + 2;
     return { src, ctx, edits, walk };
   };
   const jobs: (Job | undefined)[] = []; // per output function; undefined: a split function's wrapper

@@ -8,8 +8,12 @@
  *
  * The rule. While the fuel lasts, a test leaves `$s ≥ T` (fuel.ts `FuelLevels.threshold`), and `$s` must
  * never fall below 0 where an instruction can trap (so that `$fuel` stays a lower bound). Between those two,
- * nothing forces a test: a body only needs one where the bound would fall below 0, or below what a callee
- * needs. Inside a body the bound is `min(x - u, v)`, where x is the slack at entry, u the most charged on a
+ * nothing forces a test: a body only needs one where the bound would fall below 0 in a segment that can
+ * trap (opcodes.ts `MAY_TRAP`: memory accesses, division, `unreachable`, ...; or one that enters a wrapped
+ * loop), or below what a callee needs. A segment that cannot trap may take the slack below 0: nothing can
+ * observe `$fuel` there, and the next segment that can trap, the next call, loop header or exit tests first
+ * (a test re-floors from `$fuel + $s`, whatever the sign of `$s`). That removed, for instance, the test a
+ * tight loop's exit otherwise needs before the arithmetic that follows it. Inside a body the bound is `min(x - u, v)`, where x is the slack at entry, u the most charged on a
  * path from the entry that passed no test (-∞ once every path tested) and v the least left on a path since
  * its last test (+∞ while none did). A charge c adds c to u and takes it from v; a test sets u = -∞, v = T.
  * Joins take the larger u and the smaller v (so code after an unconditional branch is neutral), loop headers
@@ -18,8 +22,8 @@
  * Summaries. Each params function f gets (need, a, b): entered with `$s ≥ need(f)` it never lets the bound
  * fall below 0, and it returns `$s ≥ min(x - a(f), T - b(f))`. Its callers take that into account: before a
  * call, `u + need ≤ B` (the allowance, fuel.ts) and `v ≥ need`, or a test goes there; after it, u += a and
- * v = min(v - a, T - b). need(f) is the largest `u` (plus the callee's need, at a call) the body reaches, at
- * most B; a is u at the exits, b is T - v there. So a small function called from a tested point has no test
+ * v = min(v - a, T - b) (below 0 when the callee may return a negative slack). need(f) is the largest `u`
+ * (plus the callee's need, at a call) the body reaches in a segment that can trap or at a call, at most B; a is u at the exits, b is T - v there. So a small function called from a tested point has no test
  * at all: the caller's room covers it, and the caller's next test, wherever it is, re-floors for both.
  *
  * Order. Callees are summarised before their callers (a depth-first walk of the direct calls). A call to a
@@ -34,8 +38,9 @@
  * and its test `$s` may dip below 0, but nothing between them can trap.
  *
  * Once the fuel is low (less than a chunk left), a test passes with `$s` the exact fuel, which may be below
- * T; since a bound that starts at T stays ≥ 0 until the next test, the guest then runs at most T past zero
- * before a test traps.
+ * T; the bound that starts at T stays ≥ 0 until the next segment that can trap, so the guest then runs at
+ * most T, plus the straight-line code that cannot trap before the next test (at most M), past zero before a
+ * test traps. A tight loop's header (fuel.ts `tightPrefix`) traps exactly, at the iteration it cannot pay for.
  */
 
 import type { FuelLevels } from './fuel.js';
@@ -55,17 +60,25 @@ export const enum Control {
   Unreachable,
 }
 
-/** A segment's charge: subtract only, subtract and test, or a wrapped loop's header (fuel.ts `loopHeader`). */
+/**
+ * A segment's charge: subtract only, subtract and test, a wrapped loop's header (fuel.ts `loopHeader`: it
+ * compares with `$lm` before it subtracts, and leaves the slack at T minus its cost), or a tight loop's
+ * header (fuel.ts `tightHeader`: it subtracts, then goes back to its `$retry` when the slack is below 0, and
+ * leaves the slack at 0 or more).
+ */
 export const enum SegmentKind {
   Subtract = 0,
   Test = 1,
   WrappedHeader = 2,
+  TightHeader = 3,
 }
 
 /** What the walk of a body (fuel.ts `planFuel`) records for `placeTests`. */
 export interface FuelRecord {
   /** per segment: (offset, cost, kind, end of its events, end of its controls) */
   segments: number[];
+  /** per segment: 1 when it holds an instruction that can trap (opcodes.ts `MAY_TRAP`) or enters a wrapped loop */
+  traps: number[];
   /** per segment, in body order: a call (its index in `calls`, ≥ 0) or a variable charge (-1) */
   events: number[];
   /** (control, argument) pairs, after the events of the segment they end; the argument of br and br_if is the depth */
@@ -133,7 +146,7 @@ export interface PlacementInput {
  * none). Writes the summary of `self`.
  */
 export function placeTests(rec: FuelRecord, input: PlacementInput, self: number): Placement {
-  const { segments, events, controls, labels, calls } = rec;
+  const { segments, traps, events, controls, labels, calls } = rec;
   const { threshold: T, allowance: B } = input.levels;
   const { need, exitA, exitB } = input.summaries;
   const count = segments.length / 5;
@@ -175,13 +188,20 @@ export function placeTests(rec: FuelRecord, input: PlacementInput, self: number)
     else if (kinds[i] === SegmentKind.WrappedHeader) {
       test();
       v -= cost;
+    } else if (kinds[i] === SegmentKind.TightHeader) {
+      u = -Infinity;
+      v = 0;
     } else {
       u += cost;
       v -= cost;
-      if (u > B || v < 0) {
-        kinds[i] = SegmentKind.Test;
-        test();
-      } else most = Math.max(most, u);
+      // the slack may run below 0 across segments that cannot trap: the next one that can (or a call, a
+      // loop, an exit) tests first
+      if (traps[i] === 1) {
+        if (u > B || v < 0) {
+          kinds[i] = SegmentKind.Test;
+          test();
+        } else most = Math.max(most, u);
+      }
     }
     const eventsEnd = segments[i * 5 + 3]!;
     for (let first = true; e < eventsEnd; e++, first = false) {

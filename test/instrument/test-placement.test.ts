@@ -162,3 +162,53 @@ describe('the loop threshold in a local (`$lm`)', () => {
     }
   });
 });
+
+describe('tight loops and segments that cannot trap', () => {
+  // a countdown whose header segment is its only charge: `loop (local.set 0 (i32.sub (local.get 0) 1)) br_if`
+  const countdown = (tail: string) => `(module (memory 1)
+    (func $count (param i32) (result i32)
+      (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+      ${tail})
+    (func (export "run") (param i32) (result i32) (call $count (local.get 0))))`;
+
+  /** runs `run(n)` with `budget` fuel; the fuel global afterwards */
+  async function runWith(src: string, n: number, budget: bigint) {
+    const hardened = await harden(wat(src), { fuel: budget });
+    const exports = (await WebAssembly.instantiate(hardened.bytes)).instance.exports as Record<string, unknown>;
+    const fuel = exports[FUEL_EXPORT] as WebAssembly.Global;
+    try {
+      const value = (exports['run'] as (n: number) => number)(n);
+      return { value, trapped: false, fuel: fuel.value as bigint };
+    } catch {
+      return { trapped: true, fuel: fuel.value as bigint };
+    }
+  }
+
+  it('a tight loop is exact at the budget and traps at the first iteration it cannot pay for', async () => {
+    const src = countdown('local.get 0');
+    const used = BUDGET - (await runWith(src, 1000, BUDGET)).fuel;
+    expect(await runWith(src, 1000, used)).toEqual({ value: 0, trapped: false, fuel: 0n });
+    // short of fuel: the first header (5 units: get, const, sub, tee, br_if; the `loop` itself is charged
+    // before it) that cannot pay traps, and the sentinel says by how much it fell short: less than a header
+    for (const short of [1n, 5n, 6n, 100n]) {
+      const r = await runWith(src, 1000, used - short);
+      expect(r.trapped).toBe(true);
+      expect(r.fuel).toBeLessThan(0n);
+      expect(-r.fuel).toBeLessThanOrEqual(5n);
+    }
+  });
+
+  it('code after a tight loop that cannot trap needs no test; a load after it does, and is never undercharged', async () => {
+    const arith = await harden(wat(countdown('local.get 0 i32.const 7 i32.add i32.const 3 i32.mul')), { fuel: BUDGET });
+    const load = await harden(wat(countdown('local.get 0 i32.const 7 i32.add i32.load')), { fuel: BUDGET });
+    // the tight loop's own: its `$retry` (`$s < 0` and the re-floor's `< 0`) and its header; the load adds a test and its re-floor
+    expect(slackTests(arith.bytes, 0).length).toBe(3);
+    expect(slackTests(load.bytes, 0).length).toBe(5);
+    // 5 iterations in, the load traps out of bounds (7 + 0 - 1 + 65536 ≥ 1 page): charged at least its cost
+    const src = countdown('local.get 0 i32.const 65536 i32.add i32.load');
+    const r = await runWith(src, 5, BUDGET);
+    expect(r.trapped).toBe(true);
+    const exact = 1n /* run: get */ + 1n /* call */ + 1n /* loop */ + 5n * 5n /* iterations */ + 4n /* tail */;
+    expect(BUDGET - r.fuel).toBeGreaterThanOrEqual(exact);
+  });
+});

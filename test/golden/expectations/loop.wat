@@ -3,7 +3,7 @@
 (module
   (type $t0 (func (param i32) (result i32)))
   (func $sum (type $t0) (param $p0 i32) (result i32)
-    (local $l1 i32) (local $l2 i64) (local $l3 i32) (local $l4 i64)
+    (local $l1 i32) (local $l2 i64) (local $l3 i32)
     block $B0 (result i32)
       local.get $l2
       i64.const 5
@@ -49,11 +49,9 @@
         i64.const 1
         i64.sub
         local.set $l2
-        i64.const 62
-        local.set $l4
         loop $L4
           local.get $l2
-          local.get $l4
+          i64.const 0
           i64.lt_s
           if $I5
             global.get $__wasm_harden_fuel
@@ -83,18 +81,19 @@
             i64.eqz
             select
             global.set $g3
-            global.get $g3
-            local.set $l4
+            local.get $l2
+            i64.const 9
+            i64.add
+            local.set $l2
           end
           loop $L7
             local.get $l2
-            local.get $l4
-            i64.lt_s
-            br_if $L4
-            local.get $l2
             i64.const 9
             i64.sub
-            local.set $l2
+            local.tee $l2
+            i64.const 0
+            i64.lt_s
+            br_if $L4
             local.get $l1
             local.get $p0
             i32.add

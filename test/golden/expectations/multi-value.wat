@@ -128,7 +128,7 @@
       unreachable
     end)
   (func $fibpair (type $t1) (param $p0 i32) (result i32 i32)
-    (local $l1 i32) (local $l2 i32) (local $l3 i64) (local $l4 i32) (local $l5 i64)
+    (local $l1 i32) (local $l2 i32) (local $l3 i64) (local $l4 i32)
     block $B0 (result i32 i32)
       local.get $l3
       i64.const 5
@@ -168,11 +168,9 @@
       end
       i32.const 0
       i32.const 1
-      i64.const 60
-      local.set $l5
       loop $L3 (param i32 i32) (result i32 i32)
         local.get $l3
-        local.get $l5
+        i64.const 0
         i64.lt_s
         if $I4
           global.get $__wasm_harden_fuel
@@ -202,18 +200,19 @@
           i64.eqz
           select
           global.set $g3
-          global.get $g3
-          local.set $l5
+          local.get $l3
+          i64.const 11
+          i64.add
+          local.set $l3
         end
         loop $L6 (param i32 i32) (result i32 i32)
           local.get $l3
-          local.get $l5
-          i64.lt_s
-          br_if $L3
-          local.get $l3
           i64.const 11
           i64.sub
-          local.set $l3
+          local.tee $l3
+          i64.const 0
+          i64.lt_s
+          br_if $L3
           local.set $l2
           local.set $l1
           local.get $l2
