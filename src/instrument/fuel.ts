@@ -59,6 +59,7 @@ import type { FunctionBody } from '../binary/module-info.js';
 import type { CostTable } from './cost-model.js';
 import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
+import { sinkCharges } from './charge-sinking.js';
 import { Convention, FUEL_CHUNK } from './calling-convention.js';
 import { CallKind, callKind, CLOSED_TABLE_CALL, Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
 
@@ -649,9 +650,12 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
   const charger = new Charger(ctx);
   let points = 0;
   const cache = ctx.snippets;
+  // where each charge is paid: moved into single-entry successors (charge-sinking.ts), but in the direct
+  // convention, which has no slack to cover a deferred charge
+  const emitted = direct ? undefined : sinkCharges(walk, kinds);
   for (let i = 0; i < segments.length; i += 5) {
     const at = segments[i]!;
-    const cost = segments[i + 1]!;
+    const cost = emitted === undefined ? segments[i + 1]! : emitted[i / 5]!;
     const kind = kinds[i / 5]!;
     if (kind === SegmentKind.WrappedHeader || kind === SegmentKind.TightHeader) {
       edits.insert(at, kind === SegmentKind.TightHeader ? charger.tightHeader(cost) : charger.loopHeader(cost), FUEL_ORDER);

@@ -48,16 +48,12 @@
           i32.const 0
           i32.lt_s
           br_if $B3
-          local.get $l1
-          i64.const 4
-          i64.sub
-          local.set $l1
           local.get $p0
           i32.const 10
           i32.lt_u
           br_if $B4
           local.get $l1
-          i64.const 4
+          i64.const 8
           i64.sub
           local.set $l1
           local.get $p0
@@ -66,7 +62,7 @@
           br $B0
         end
         local.get $l1
-        i64.const 2
+        i64.const 6
         i64.sub
         local.set $l1
         i32.const 0

@@ -84,16 +84,12 @@
             local.get $l7
             i64.lt_s
             br_if $L4
-            local.get $l5
-            i64.const 4
-            i64.sub
-            local.set $l5
             local.get $l2
             local.get $p0
             i32.ge_u
             br_if $B3
             local.get $l5
-            i64.const 4
+            i64.const 8
             i64.sub
             local.set $l5
             i32.const 0
@@ -141,16 +137,12 @@
                   local.get $l7
                   i64.lt_s
                   br_if $L9
-                  local.get $l5
-                  i64.const 4
-                  i64.sub
-                  local.set $l5
                   local.get $l3
                   local.get $p1
                   i32.ge_u
                   br_if $B8
                   local.get $l5
-                  i64.const 9
+                  i64.const 13
                   i64.sub
                   local.set $l5
                   local.get $l4
@@ -166,7 +158,7 @@
               end
             end
             local.get $l5
-            i64.const 5
+            i64.const 9
             i64.sub
             local.set $l5
             local.get $l2
@@ -178,7 +170,7 @@
         end
       end
       local.get $l5
-      i64.const 1
+      i64.const 5
       i64.sub
       local.set $l5
       local.get $l4

@@ -125,22 +125,18 @@
       unreachable
     end
     block $B1 (result i32)
-      local.get $p1
-      i64.const 3
-      i64.sub
-      local.set $p1
       local.get $p0
       i32.eqz
       if $I2
         local.get $p1
-        i64.const 2
+        i64.const 5
         i64.sub
         local.set $p1
         i32.const 0
         br $B1
       end
       local.get $p1
-      i64.const 6
+      i64.const 9
       i64.sub
       local.set $p1
       local.get $p1

@@ -85,16 +85,12 @@
             local.get $l3
             i64.lt_s
             br_if $L4
-            local.get $l1
-            i64.const 4
-            i64.sub
-            local.set $l1
             local.get $l0
             global.get $env.n
             i32.ge_s
             br_if $B3
             local.get $l1
-            i64.const 9
+            i64.const 13
             i64.sub
             local.set $l1
             global.get $sum
@@ -109,6 +105,10 @@
           end
         end
       end
+      local.get $l1
+      i64.const 4
+      i64.sub
+      local.set $l1
     end
     global.get $__wasm_harden_fuel
     local.get $l1

@@ -1,0 +1,165 @@
+/**
+ * Charge sinking: a segment's charge moves into its successors when each of them can only be reached from
+ * it, so that a path pays with one subtraction what it paid with two.
+ *
+ * Why: an interpreter's dispatch loop pays for the fetch and decode (the loop's header segment) and then for
+ * the handler the `br_table` picks (a segment of its own): two subtractions an iteration. Every handler is
+ * reached from the dispatch only, so the header's cost can be added to each handler's charge instead. The
+ * same holds for the segment before an `if` with an `else` (both arms), and for a `block` that no branch
+ * targets (the code after its `end` has one way in).
+ *
+ *   before                                  after
+ *   loop $next                              loop $next
+ *     $s -= 9        ;; fetch, decode         ;; (the header compares with $lm only)
+ *     br_table $a $b                          br_table $a $b
+ *   $a: $s -= 4 ...  br $next               $a: $s -= 13 ... br $next
+ *   $b: $s -= 6 ...  br $next               $b: $s -= 15 ... br $next
+ *
+ * Soundness. Test placement (test-placement.ts) runs first, on the charges where they were: its bound on the
+ * slack is unchanged on every path, since each path still pays the same amounts in the same order of tests.
+ * Between a moved charge's old place and its new one the real slack is higher than the bound by the moved
+ * amount, which the instructions run meanwhile have not paid: `$fuel + $s` still covers them, so a trap
+ * there finds `$fuel` no higher than the truth. A path that reaches a successor has passed through the
+ * segment (it is the only way in), so every path still pays exactly its cost.
+ *
+ * What may move: the charge of a segment that only subtracts, or of a wrapped loop's header (its test, a
+ * comparison with `$lm`, stays and comes first), with no call and no variable charge in it (a call must see
+ * the slack it was planned with; a hand-over must make `$fuel` exact). Where to: successors that only subtract
+ * or that test (the test then comes after the whole charge), never the function's exit, never a loop header
+ * (reached from outside and from the back edge). Nothing moves in the direct convention, whose `$fuel` has
+ * no slack to cover a deferred charge.
+ */
+
+import { Control, SegmentKind, type FuelRecord } from './test-placement.js';
+
+const EXIT = -1;
+
+/**
+ * The charge each segment emits once every movable charge has sunk as far as it can (in body order, so a
+ * charge can travel down a chain of single-entry segments). `kinds`: the segment kinds after placement.
+ */
+export function sinkCharges(rec: FuelRecord, kinds: Uint8Array): Float64Array {
+  const { segments } = rec;
+  const count = segments.length / 5;
+  const emitted = new Float64Array(count);
+  for (let i = 0; i < count; i++) emitted[i] = segments[i * 5 + 1]!;
+  const succ = successors(rec);
+  // the segments control can reach (what follows a `br` up to the next `end` cannot: it has no way in, and
+  // it must not count as a second way into what follows that `end`)
+  const reached = new Uint8Array(count);
+  const work = [0];
+  reached[0] = 1;
+  while (work.length > 0)
+    for (const j of succ[work.pop()!]!)
+      if (j !== EXIT && reached[j] === 0) {
+        reached[j] = 1;
+        work.push(j);
+      }
+  // the only predecessor of each segment, or -2 when it has several (or the entry, for segment 0)
+  const onlyPred = new Int32Array(count).fill(-1);
+  onlyPred[0] = -2;
+  for (let i = 0; i < count; i++)
+    if (reached[i] === 1) for (const j of succ[i]!) if (j !== EXIT) onlyPred[j] = onlyPred[j] === -1 || onlyPred[j] === i ? i : -2;
+  for (let i = 0; i < count; i++) {
+    const kind = kinds[i]!;
+    if (emitted[i] === 0 || reached[i] === 0 || (kind !== SegmentKind.Subtract && kind !== SegmentKind.WrappedHeader)) continue;
+    const eventsStart = i === 0 ? 0 : segments[(i - 1) * 5 + 3]!;
+    if (segments[i * 5 + 3] !== eventsStart) continue;
+    const next = succ[i]!;
+    if (next.length === 0) continue;
+    let movable = true;
+    for (const j of next)
+      if (j === EXIT || onlyPred[j] !== i || (kinds[j] !== SegmentKind.Subtract && kinds[j] !== SegmentKind.Test)) movable = false;
+    if (!movable) continue;
+    for (const j of new Set(next)) emitted[j] = emitted[j]! + emitted[i]!;
+    emitted[i] = 0;
+  }
+  return emitted;
+}
+
+/**
+ * The segments control can go to when each segment ends (`EXIT`: the function returns), replayed from the
+ * recorded controls: a branch to a block or an `if` goes to the segment after its `end`, a branch to a loop
+ * to its header segment (the one right after `loop`).
+ */
+function successors(rec: FuelRecord): number[][] {
+  const { segments, controls, labels } = rec;
+  const count = segments.length / 5;
+  const succ: number[][] = Array.from({ length: count }, () => []);
+  // open constructs, innermost last, four numbers each: kind (BLOCK, LOOP, IF), id (a loop: its header
+  // segment; a block or an if: its index in `afterEnd`, filled at its end), and for an if the segment its
+  // condition ends and whether an `else` was seen
+  const open: number[] = [];
+  const afterEnd: number[] = [];
+  // (segment, block id) edges to resolve once the block's end is known
+  const pending: number[] = [];
+  const target = (i: number, d: number) => {
+    const k = open.length - 4 * (d + 1);
+    if (k < 0) succ[i]!.push(EXIT);
+    else if (open[k] === LOOP) succ[i]!.push(open[k + 1]!);
+    else pending.push(i, open[k + 1]!);
+  };
+  let c = 0;
+  let lb = 0;
+  for (let i = 0; i < count; i++) {
+    const controlsEnd = segments[i * 5 + 4]!;
+    for (; c < controlsEnd; c += 2) {
+      const arg = controls[c + 1]!;
+      switch (controls[c] as Control) {
+        case Control.Block:
+          open.push(BLOCK, afterEnd.push(-1) - 1, -1, 0);
+          break;
+        case Control.Loop:
+          succ[i]!.push(i + 1);
+          open.push(LOOP, i + 1, -1, 0);
+          break;
+        case Control.If:
+          succ[i]!.push(i + 1);
+          open.push(IF, afterEnd.push(-1) - 1, i, 0);
+          break;
+        case Control.Else: {
+          // the then arm ends: to after the `end`; the condition's segment goes to the else arm too
+          const k = open.length - 4;
+          pending.push(i, open[k + 1]!);
+          succ[open[k + 2]!]!.push(i + 1);
+          open[k + 3] = 1;
+          break;
+        }
+        case Control.End: {
+          if (open.length === 0) {
+            succ[i]!.push(EXIT);
+            break;
+          }
+          const k = open.length - 4;
+          succ[i]!.push(i + 1);
+          if (open[k] !== LOOP) afterEnd[open[k + 1]!] = i + 1;
+          // an `if` without an `else`: the condition's segment also goes straight to after the `end`
+          if (open[k] === IF && open[k + 3] === 0) succ[open[k + 2]!]!.push(i + 1);
+          open.length = k;
+          break;
+        }
+        case Control.Br:
+          target(i, arg);
+          break;
+        case Control.BrIf:
+          target(i, arg);
+          succ[i]!.push(i + 1);
+          break;
+        case Control.BrTable:
+          for (const end = lb + arg; lb < end; lb++) target(i, labels[lb]!);
+          break;
+        case Control.Return:
+          succ[i]!.push(EXIT);
+          break;
+        case Control.Unreachable:
+          break;
+      }
+    }
+  }
+  for (let k = 0; k < pending.length; k += 2) succ[pending[k]!]!.push(afterEnd[pending[k + 1]!]!);
+  return succ;
+}
+
+const BLOCK = 0;
+const LOOP = 1;
+const IF = 2;

@@ -1,0 +1,139 @@
+/**
+ * Charge sinking (src/instrument/charge-sinking.ts): a segment's charge moves into its successors when each
+ * of them can only be reached from it. Checked on the charges the output carries (their constants, in body
+ * order), on the exact fuel of every path, and on a trap inside a segment whose charge moved on.
+ */
+import { describe, expect, it } from 'vitest';
+import { harden } from '../../src/instrument/harden.js';
+import { FUEL_EXPORT } from '../../src/instrument/module-rewriter.js';
+import { wat } from '../runtime/helpers.js';
+import { normalizePolicy, policies } from '../../src/policy.js';
+import { validateWith } from '../../src/validate/validate.js';
+import { Reader } from '../../src/binary/reader.js';
+import { readOpcode, skipImmediates } from '../../src/binary/instructions.js';
+
+const BUDGET = 1_000_000_000_000n;
+
+/** the constants of `i64.const c; i64.sub` in defined function `index`, in order (its charges) */
+function charges(bytes: Uint8Array, index: number): number[] {
+  const r = validateWith(bytes, normalizePolicy({ features: [...policies.spec.features] }, policies.spec), false);
+  if (!r.ok) throw new Error(r.issues[0]?.message);
+  const body = r.module.codes[index]!;
+  const reader = new Reader(bytes, body.codeStart, body.end);
+  const found: number[] = [];
+  let last: bigint | undefined;
+  while (reader.pos < body.end) {
+    const at = reader.pos;
+    const op = readOpcode(reader);
+    if (op.prefix === 0 && op.code === 0x42) {
+      last = reader.s64();
+      continue;
+    }
+    skipImmediates(reader, op, at);
+    if (op.prefix === 0 && op.code === 0x7d && last !== undefined) found.push(Number(last));
+    last = undefined;
+  }
+  return found;
+}
+
+async function load(src: string) {
+  const hardened = await harden(wat(src), { fuel: BUDGET });
+  const exports = (await WebAssembly.instantiate(hardened.bytes)).instance.exports as Record<string, unknown>;
+  const fuel = exports[FUEL_EXPORT] as WebAssembly.Global;
+  const run = (...args: number[]) => {
+    fuel.value = BUDGET;
+    try {
+      return { value: (exports['run'] as (...a: number[]) => number)(...args), used: BUDGET - (fuel.value as bigint) };
+    } catch {
+      return { trapped: true, used: BUDGET - (fuel.value as bigint) };
+    }
+  };
+  return { hardened, run };
+}
+
+describe('charge sinking', () => {
+  it('an if/else: the condition pays with each arm, and every path is exact', async () => {
+    // $pick is internal (params): its entry segment (get, eqz, if = 3) has two single-entry successors
+    const { hardened, run } = await load(`(module
+      (func $pick (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0))
+          (then (i32.const 7))
+          (else (i32.add (local.get 0) (i32.const 1)))))
+      (func (export "run") (param i32) (result i32) (call $pick (local.get 0))))`);
+    // then: const (1) + 3; else: get, const, add (3) + 3; nothing left before the `if`
+    expect(charges(hardened.bytes, 0)).toEqual([4, 6]);
+    // run: get, call (2) + $pick's path
+    expect(run(0)).toEqual({ value: 7, used: 2n + 4n });
+    expect(run(5)).toEqual({ value: 6, used: 2n + 6n });
+  });
+
+  it('a join with two ways in keeps its own charge', async () => {
+    // after the `end` of an `if` without `else` there are two ways in (the arm, and the condition false)
+    const { hardened, run } = await load(`(module
+      (func $f (param i32) (result i32)
+        (if (i32.eqz (local.get 0)) (then (local.set 0 (i32.const 9))))
+        (i32.mul (local.get 0) (i32.const 2)))
+      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`);
+    // the condition (get, eqz, if = 3) cannot move: one of its successors is the join
+    expect(charges(hardened.bytes, 0)).toEqual([3, 2, 3]);
+    expect(run(0)).toEqual({ value: 18, used: 2n + 3n + 2n + 3n });
+    expect(run(4)).toEqual({ value: 8, used: 2n + 3n + 3n });
+  });
+
+  it('a br_table dispatch: each handler pays for the dispatch, the loop header only compares', async () => {
+    // a loop over a 3-way br_table; every handler is reached from the dispatch only
+    const { hardened, run } = await load(`(module (memory 1)
+      (func $vm (param i32) (result i32) (local $acc i32)
+        block $out
+          loop $next
+            block $c
+              block $b
+                block $a
+                  local.get 0  i32.const 3  i32.and
+                  br_table $a $b $c $out
+                end
+                ;; a: acc += 1
+                local.get $acc  i32.const 1  i32.add  local.set $acc
+                local.get 0  i32.const 2  i32.shr_u  local.set 0
+                br $next
+              end
+              ;; b: acc *= 3
+              local.get $acc  i32.const 3  i32.mul  local.set $acc
+              local.get 0  i32.const 2  i32.shr_u  local.set 0
+              br $next
+            end
+            ;; c: acc -= 2
+            local.get $acc  i32.const 2  i32.sub  local.set $acc
+            local.get 0  i32.const 2  i32.shr_u  local.set 0
+            br $next
+          end
+        end
+        local.get $acc)
+      (func (export "run") (param i32) (result i32) (call $vm (local.get 0))))`);
+    const c = charges(hardened.bytes, 0);
+    // the dispatch (3 blocks, get, const, and, br_table = 7) rides on each handler (9 each) and on $out's
+    // exit (get $acc, end: 1); no charge of 7 is left on its own
+    expect(c).not.toContain(7);
+    expect(c.filter((x) => x === 16)).toHaveLength(3);
+    // the digits of n in base 4, lowest first, pick the handlers: 198 = 2 + 1·4 + 0·16 + 3·64 → c, b, a, $out
+    const r = run(198);
+    expect(r.value).toBe((0 - 2) * 3 + 1);
+    // run 2; entry: block, loop (2) + the locals (1); three iterations of 7 + 9; the exit: 7 + 1
+    expect(r.used).toBe(2n + 3n + 3n * 16n + 8n);
+  });
+
+  it('a trap inside a segment whose charge moved on is not undercharged', async () => {
+    // the load traps before the arm that would have carried the charge
+    const { run } = await load(`(module (memory 1)
+      (func $f (param i32) (result i32)
+        (if (result i32) (i32.load (local.get 0))
+          (then (i32.const 1))
+          (else (i32.const 2))))
+      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`);
+    expect(run(0)).toEqual({ value: 2, used: 2n + 4n });
+    const r = run(70_000);
+    expect(r.trapped).toBe(true);
+    // what ran: run's get and call, $f's get and load (the load traps): 4, never less
+    expect(r.used).toBeGreaterThanOrEqual(4n);
+  });
+});
