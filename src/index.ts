@@ -32,7 +32,7 @@ export {
   type ValTypeName,
 } from './policy.js';
 export { WasmHardenError, ISSUE_CODES, phaseOf, specText, type Issue, type IssueCode, type Phase } from './issues.js';
-export { V8_LIMITS, type LimitName } from './limits.js';
+export { V8_LIMITS, V8_TOP_TIER_BODY_BYTES, type LimitName } from './limits.js';
 export type { ModuleInfo } from './binary/module-info.js';
 export {
   instantiate,
@@ -70,4 +70,7 @@ export {
   type PoolStats,
   type MetricsOptions,
   type MetricsRuntime,
+  tuneEngine,
+  HUGE_FUNCTION_FLAG,
+  type EngineTuning,
 } from './runtime/index.js';

@@ -36,6 +36,13 @@ export const V8_LIMITS = {
 
 export type LimitName = keyof typeof V8_LIMITS;
 
+/**
+ * Above about 8,192 virtual registers V8 compiles a wasm function with its mid-tier register allocator
+ * (src/runtime/engine.ts); bodies of this many bytes are near that (about 0.18 virtual registers per byte,
+ * measured between 0.165 and 0.26). Not a limit: the harden report lists the functions at or above it.
+ */
+export const V8_TOP_TIER_BODY_BYTES = 40_000;
+
 /** Limits of the Wasm 2.0 spec itself (not policy): exceeding these is `invalid`, whatever the policy. */
 export const SPEC_LIMITS = {
   /** memory limits are in 64 KiB pages; 2^16 pages = 4 GiB */

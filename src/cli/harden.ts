@@ -10,6 +10,7 @@
 
 import { rename, writeFile } from 'node:fs/promises';
 import { tryHarden } from '../instrument/harden.js';
+import { HUGE_FUNCTION_FLAG } from '../runtime/engine.js';
 import { normalizePolicy, parseFuel } from '../policy.js';
 import { loadModule, loadPolicy, describeError, reportRejected, POLICY_OPTIONS, reportModuleFailure, reportPolicyFailure } from './check.js';
 import { EXIT, UsageError, type Command, type Io, type ParsedArgs } from './command.js';
@@ -75,6 +76,12 @@ async function runHarden(args: ParsedArgs, io: Io): Promise<number> {
         `${r.meteringPoints.toLocaleString('en-US')} metering points, fuel ${r.fuel.budget}, ` +
         `${r.caps.memories.length} memor${r.caps.memories.length === 1 ? 'y' : 'ies'} and ${r.caps.tables.length} table(s) capped, ` +
         `${r.timings.total.toFixed(0)} ms`,
+    );
+  if (!json && r.largeFunctions.length > 0)
+    io.out(
+      `note: ${r.largeFunctions.map((f) => `function ${f.index} (${f.inputBytes.toLocaleString('en-US')} → ${f.outputBytes.toLocaleString('en-US')} bytes)`).join(', ')}: ` +
+        `V8 may compile bodies this large with its mid-tier register allocator, markedly slower; ` +
+        `run node with ${HUGE_FUNCTION_FLAG}, or call tuneEngine() before instantiating (README, "Performance")`,
     );
   return EXIT.ok;
 }

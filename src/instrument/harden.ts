@@ -70,6 +70,14 @@ export interface HardenReport {
    */
   fuel: { budget: bigint; global: number; export: string; trapOvercharge: number };
   stack: { limit: number; global: number; export: string };
+  /**
+   * The functions (by index, imports included) whose instrumented body is `V8_TOP_TIER_BODY_BYTES` (40,000)
+   * bytes or more, with their sizes before and after. Near or above about 45 KB V8 compiles a function with
+   * its mid-tier register allocator, and a function that was below it and is no longer can run much slower
+   * hardened than plain (sql.js's interpreter: 1.69×); `tuneEngine()` (src/runtime/engine.ts) avoids that
+   * for the process. Empty for most modules.
+   */
+  largeFunctions: { index: number; inputBytes: number; outputBytes: number }[];
   /** binaryen's validator on the output: 'passed', 'skipped' (the default), or why binaryen could not read it */
   binaryenCheck: string;
 }
@@ -192,6 +200,7 @@ export async function tryHarden(
         caps,
         fuel: { budget: policy.fuel, global: rewritten.fuelGlobal, export: FUEL_EXPORT, trapOvercharge: rewritten.trapOvercharge },
         stack: { limit: stackLimit, global: rewritten.depthGlobal, export: DEPTH_EXPORT },
+        largeFunctions: rewritten.largeFunctions,
         binaryenCheck,
       },
     },

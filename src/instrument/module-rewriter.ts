@@ -38,7 +38,7 @@ import type { CostTable } from './cost-model.js';
 import { emitFuel, fuelExit, fuelLevels, walkFuel, wrapperRefloor, type FuelContext, type FuelWalk } from './fuel.js';
 import { newSummaries, placeAll, type Placement } from './test-placement.js';
 import { surveyModule } from './survey.js';
-import { V8_LIMITS } from '../limits.js';
+import { V8_LIMITS, V8_TOP_TIER_BODY_BYTES } from '../limits.js';
 import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
 import { Convention, planConventions, refFuncOf, wrapperBody, type ConventionPlan } from './calling-convention.js';
 
@@ -75,6 +75,8 @@ export interface RewriteResult {
   staticCost: number[];
   /** the most a trap (other than out of fuel) can overcharge beyond the charges taken (fuel.ts `FuelLevels.chunk`) */
   trapOvercharge: number;
+  /** the bodies the output carries of `V8_TOP_TIER_BODY_BYTES` or more (src/runtime/engine.ts), by function index */
+  largeFunctions: { index: number; inputBytes: number; outputBytes: number }[];
 }
 
 const NO_LOOPS: ReadonlySet<number> = new Set();
@@ -103,6 +105,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const scratchGlobal = fuelGlobal + 2;
   const lowmarkGlobal = fuelGlobal + 3;
   const oversize: OversizeBody[] = [];
+  const largeFunctions: RewriteResult['largeFunctions'] = [];
 
   // new types go after the existing ones: the internal types, then the wrappers' block types
   const extraTypes: { params: Uint8Array; results: Uint8Array }[] = [];
@@ -241,6 +244,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     }
     applyEdits(bytes, fb.codeStart, fb.end, edits, body);
     if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: src, offset: fb.start, size: body.length });
+    if (body.length >= V8_TOP_TIER_BODY_BYTES) largeFunctions.push({ index: info.importedFunctions + src, inputBytes: fb.end - fb.start, outputBytes: body.length });
     code.u32(body.length).bytes(body.finish());
   };
   let placed = 0;
@@ -367,7 +371,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     }
   }
   catchUp(Number.MAX_SAFE_INTEGER);
-  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost, trapOvercharge: levels.chunk };
+  return { bytes: out.toBytes(), oversize, fuelGlobal, depthGlobal, meteringPoints, staticCost, trapOvercharge: levels.chunk, largeFunctions };
 }
 
 /**

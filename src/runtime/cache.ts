@@ -22,8 +22,11 @@ import { PINNED_BINARYEN_VERSION } from '../instrument/binaryen-host.js';
 import { normalizePolicy, policyToJSON, type Policy, type PolicyInput } from '../policy.js';
 import { version } from '../version.js';
 
-/** Part of the key: bumped whenever harden's output for the same input and policy changes (2: split functions). */
-const FORMAT = 2;
+/**
+ * Part of the key: bumped whenever harden's output for the same input and policy changes (2: split
+ * functions; 3: tight loops, charge sinking, tests only before what can trap, `report.largeFunctions`).
+ */
+const FORMAT = 3;
 const WasmModule = WebAssembly.Module;
 
 export interface CacheOptions {

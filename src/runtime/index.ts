@@ -1,7 +1,8 @@
 /**
  * The runtime: run hardened modules in-process with fuel budgets, classified traps and deny-by-default
  * imports (sandbox.ts), plus the contract types (types.ts); in worker threads under a wall-clock limit
- * (worker-sandbox.ts, pool.ts); optional prom-client metrics (metrics.ts).
+ * (worker-sandbox.ts, pool.ts); optional prom-client metrics (metrics.ts); the opt-in V8 tuning for
+ * huge functions (engine.ts).
  */
 export { instantiate, HOST_CALL_WEIGHT, type Sandbox } from './sandbox.js';
 export { MemoryAccess } from './memory-access.js';
@@ -21,4 +22,5 @@ export {
 } from './worker-sandbox.js';
 export { SandboxPool, createPool, type PoolOptions, type PoolRunOptions, type PoolModule, type PoolResult, type PoolStats } from './pool.js';
 export { createMetrics, WasmHardenMetrics, type MetricsOptions, type MetricsRuntime } from './metrics.js';
+export { tuneEngine, HUGE_FUNCTION_FLAG, type EngineTuning } from './engine.js';
 export { TRAP_KINDS, type TrapKind, type RunResult, type SandboxOptions, type HostImports, type WasiOptions } from './types.js';

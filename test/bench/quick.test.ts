@@ -17,6 +17,7 @@ interface QuickResults {
   summary: {
     executionGeomean: number;
     executionRatios: Record<string, number>;
+    executionTunedRatios: Record<string, number>;
     hardenRatios: Record<string, number>;
     validateSqlMBps: number;
   };
@@ -38,6 +39,9 @@ describe('npm run bench -- --quick', () => {
       for (const w of ['quickjs-fib', 'quickjs-json', 'quickjs-strings', 'sqlite']) expect(workloads).toContain(w);
       for (const ratio of Object.values(results.summary.executionRatios)) expect(ratio).toBeGreaterThan(0.5);
       expect(results.summary.executionGeomean).toBeGreaterThan(0.5);
+      // the opt-in engine tuning runs too (sqlite only, in a quick run)
+      expect(Object.keys(results.summary.executionTunedRatios)).toEqual(['sqlite']);
+      expect(results.summary.executionTunedRatios['sqlite']).toBeGreaterThan(0.5);
       expect(Object.keys(results.summary.hardenRatios).sort()).toEqual(['QuickJS', 'sql-wasm.wasm']);
       expect(results.summary.validateSqlMBps).toBeGreaterThan(0);
       expect(readFileSync(join(dir, 'RESULTS.md'), 'utf8')).toContain('Geometric mean');

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { harden, tryHarden } from '../../src/instrument/harden.js';
 import { WasmHardenError } from '../../src/issues.js';
+import { V8_TOP_TIER_BODY_BYTES } from '../../src/limits.js';
 
 let wabt: Awaited<ReturnType<typeof wabtInit>>;
 beforeAll(async () => {
@@ -243,5 +244,23 @@ describe('functions at the locals limit', () => {
     expect(r.used).toBe(BigInt(49_999 + 4 + 2 + 10 + 3 * 11 + 5 * 10 + 2));
     g.fuel.value = 100n;
     expect(g.call('f', 10).trap).toBe('out-of-fuel');
+  });
+});
+
+describe('report.largeFunctions', () => {
+  it('lists the bodies V8 may hand to its mid-tier register allocator, with their sizes before and after', async () => {
+    // a branchy body of about 36 KB: below V8_TOP_TIER_BODY_BYTES plain, above it once every arm is charged
+    const arm = '(if (i32.and (local.get 0) (i32.const 1)) (then (local.set 0 (i32.add (local.get 0) (i32.const 3)))))';
+    const big = wat(`(module
+      (func (export "small") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+      (func (export "big") (param i32) (result i32) ${arm.repeat(1600)} (local.get 0)))`);
+    const hardened = await harden(big, { imports: [] });
+    const [entry, ...rest] = hardened.report.largeFunctions;
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({ index: 1 });
+    expect(entry!.inputBytes).toBeLessThan(V8_TOP_TIER_BODY_BYTES);
+    expect(entry!.outputBytes).toBeGreaterThanOrEqual(V8_TOP_TIER_BODY_BYTES);
+    const small = await harden(wat('(module (func (export "f") (result i32) (i32.const 1)))'), { imports: [] });
+    expect(small.report.largeFunctions).toEqual([]);
   });
 });
