@@ -43,35 +43,53 @@ export function sinkCharges(rec: FuelRecord, kinds: Uint8Array): Float64Array {
   const count = segments.length / 5;
   const emitted = new Float64Array(count);
   for (let i = 0; i < count; i++) emitted[i] = segments[i * 5 + 1]!;
-  const succ = successors(rec);
+  const { first, to } = successors(rec);
   // the segments control can reach (what follows a `br` up to the next `end` cannot: it has no way in, and
   // it must not count as a second way into what follows that `end`)
   const reached = new Uint8Array(count);
-  const work = [0];
+  const work = new Int32Array(count);
+  let top = 0;
+  work[top++] = 0;
   reached[0] = 1;
-  while (work.length > 0)
-    for (const j of succ[work.pop()!]!)
+  while (top > 0) {
+    const i = work[--top]!;
+    for (let e = first[i]!; e < first[i + 1]!; e++) {
+      const j = to[e]!;
       if (j !== EXIT && reached[j] === 0) {
         reached[j] = 1;
-        work.push(j);
+        work[top++] = j;
       }
+    }
+  }
   // the only predecessor of each segment, or -2 when it has several (or the entry, for segment 0)
   const onlyPred = new Int32Array(count).fill(-1);
   onlyPred[0] = -2;
   for (let i = 0; i < count; i++)
-    if (reached[i] === 1) for (const j of succ[i]!) if (j !== EXIT) onlyPred[j] = onlyPred[j] === -1 || onlyPred[j] === i ? i : -2;
+    if (reached[i] === 1)
+      for (let e = first[i]!; e < first[i + 1]!; e++) {
+        const j = to[e]!;
+        if (j !== EXIT) onlyPred[j] = onlyPred[j] === -1 || onlyPred[j] === i ? i : -2;
+      }
   for (let i = 0; i < count; i++) {
     const kind = kinds[i]!;
     if (emitted[i] === 0 || reached[i] === 0 || (kind !== SegmentKind.Subtract && kind !== SegmentKind.WrappedHeader)) continue;
     const eventsStart = i === 0 ? 0 : segments[(i - 1) * 5 + 3]!;
-    if (segments[i * 5 + 3] !== eventsStart) continue;
-    const next = succ[i]!;
-    if (next.length === 0) continue;
+    if (segments[i * 5 + 3] !== eventsStart || first[i] === first[i + 1]) continue;
     let movable = true;
-    for (const j of next)
+    for (let e = first[i]!; e < first[i + 1]! && movable; e++) {
+      const j = to[e]!;
       if (j === EXIT || onlyPred[j] !== i || (kinds[j] !== SegmentKind.Subtract && kinds[j] !== SegmentKind.Test)) movable = false;
+    }
     if (!movable) continue;
-    for (const j of new Set(next)) emitted[j] = emitted[j]! + emitted[i]!;
+    // a successor may be listed twice (a br_table naming one label twice): it takes the charge once
+    const charge = emitted[i]!;
+    for (let e = first[i]!; e < first[i + 1]!; e++) {
+      const j = to[e]!;
+      if (onlyPred[j] === i) {
+        emitted[j] = emitted[j]! + charge;
+        onlyPred[j] = -3; // done: its only predecessor gave
+      }
+    }
     emitted[i] = 0;
   }
   return emitted;
@@ -80,24 +98,24 @@ export function sinkCharges(rec: FuelRecord, kinds: Uint8Array): Float64Array {
 /**
  * The segments control can go to when each segment ends (`EXIT`: the function returns), replayed from the
  * recorded controls: a branch to a block or an `if` goes to the segment after its `end`, a branch to a loop
- * to its header segment (the one right after `loop`).
+ * to its header segment (the one right after `loop`). As a compact graph: the successors of segment i are
+ * `to[first[i] .. first[i + 1])`.
  */
-function successors(rec: FuelRecord): number[][] {
+function successors(rec: FuelRecord): { first: Int32Array; to: Int32Array } {
   const { segments, controls, labels } = rec;
   const count = segments.length / 5;
-  const succ: number[][] = Array.from({ length: count }, () => []);
+  // (from, to) pairs, to (a block id, through `afterEnd`) when `to` is marked pending (negative: -2 - id)
+  const edges: number[] = [];
   // open constructs, innermost last, four numbers each: kind (BLOCK, LOOP, IF), id (a loop: its header
   // segment; a block or an if: its index in `afterEnd`, filled at its end), and for an if the segment its
   // condition ends and whether an `else` was seen
   const open: number[] = [];
   const afterEnd: number[] = [];
-  // (segment, block id) edges to resolve once the block's end is known
-  const pending: number[] = [];
   const target = (i: number, d: number) => {
     const k = open.length - 4 * (d + 1);
-    if (k < 0) succ[i]!.push(EXIT);
-    else if (open[k] === LOOP) succ[i]!.push(open[k + 1]!);
-    else pending.push(i, open[k + 1]!);
+    if (k < 0) edges.push(i, EXIT);
+    else if (open[k] === LOOP) edges.push(i, open[k + 1]!);
+    else edges.push(i, -2 - open[k + 1]!);
   };
   let c = 0;
   let lb = 0;
@@ -110,31 +128,30 @@ function successors(rec: FuelRecord): number[][] {
           open.push(BLOCK, afterEnd.push(-1) - 1, -1, 0);
           break;
         case Control.Loop:
-          succ[i]!.push(i + 1);
+          edges.push(i, i + 1);
           open.push(LOOP, i + 1, -1, 0);
           break;
         case Control.If:
-          succ[i]!.push(i + 1);
+          edges.push(i, i + 1);
           open.push(IF, afterEnd.push(-1) - 1, i, 0);
           break;
         case Control.Else: {
           // the then arm ends: to after the `end`; the condition's segment goes to the else arm too
           const k = open.length - 4;
-          pending.push(i, open[k + 1]!);
-          succ[open[k + 2]!]!.push(i + 1);
+          edges.push(i, -2 - open[k + 1]!, open[k + 2]!, i + 1);
           open[k + 3] = 1;
           break;
         }
         case Control.End: {
           if (open.length === 0) {
-            succ[i]!.push(EXIT);
+            edges.push(i, EXIT);
             break;
           }
           const k = open.length - 4;
-          succ[i]!.push(i + 1);
+          edges.push(i, i + 1);
           if (open[k] !== LOOP) afterEnd[open[k + 1]!] = i + 1;
           // an `if` without an `else`: the condition's segment also goes straight to after the `end`
-          if (open[k] === IF && open[k + 3] === 0) succ[open[k + 2]!]!.push(i + 1);
+          if (open[k] === IF && open[k + 3] === 0) edges.push(open[k + 2]!, i + 1);
           open.length = k;
           break;
         }
@@ -143,21 +160,30 @@ function successors(rec: FuelRecord): number[][] {
           break;
         case Control.BrIf:
           target(i, arg);
-          succ[i]!.push(i + 1);
+          edges.push(i, i + 1);
           break;
         case Control.BrTable:
           for (const end = lb + arg; lb < end; lb++) target(i, labels[lb]!);
           break;
         case Control.Return:
-          succ[i]!.push(EXIT);
+          edges.push(i, EXIT);
           break;
         case Control.Unreachable:
           break;
       }
     }
   }
-  for (let k = 0; k < pending.length; k += 2) succ[pending[k]!]!.push(afterEnd[pending[k + 1]!]!);
-  return succ;
+  // by source (a counting sort), with pending block targets resolved
+  const first = new Int32Array(count + 1);
+  for (let e = 0; e < edges.length; e += 2) first[edges[e]! + 1]!++;
+  for (let i = 0; i < count; i++) first[i + 1] = first[i + 1]! + first[i]!;
+  const fill = first.slice(0, count);
+  const to = new Int32Array(edges.length / 2);
+  for (let e = 0; e < edges.length; e += 2) {
+    const t = edges[e + 1]!;
+    to[fill[edges[e]!]!++] = t <= -2 ? afterEnd[-2 - t]! : t;
+  }
+  return { first, to };
 }
 
 const BLOCK = 0;
