@@ -7,32 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { harden } from '../../src/instrument/harden.js';
 import { FUEL_EXPORT } from '../../src/instrument/module-rewriter.js';
 import { wat } from '../runtime/helpers.js';
-import { normalizePolicy, policies } from '../../src/policy.js';
-import { validateWith } from '../../src/validate/validate.js';
-import { Reader } from '../../src/binary/reader.js';
-import { readOpcode, skipImmediates } from '../../src/binary/instructions.js';
+import { scanBody } from './body-scan.js';
 
 const BUDGET = 1_000_000_000_000n;
 
 /** the constants of `i64.const c; i64.sub` in defined function `index`, in order (its charges) */
 function charges(bytes: Uint8Array, index: number): number[] {
-  const r = validateWith(bytes, normalizePolicy({ features: [...policies.spec.features] }, policies.spec), false);
-  if (!r.ok) throw new Error(r.issues[0]?.message);
-  const body = r.module.codes[index]!;
-  const reader = new Reader(bytes, body.codeStart, body.end);
   const found: number[] = [];
   let last: bigint | undefined;
-  while (reader.pos < body.end) {
-    const at = reader.pos;
-    const op = readOpcode(reader);
-    if (op.prefix === 0 && op.code === 0x42) {
-      last = reader.s64();
-      continue;
-    }
-    skipImmediates(reader, op, at);
+  scanBody(bytes, index, (op, _at, reader) => {
+    const isConst = op.prefix === 0 && op.code === 0x42;
     if (op.prefix === 0 && op.code === 0x7d && last !== undefined) found.push(Number(last));
-    last = undefined;
-  }
+    last = isConst ? reader.s64() : undefined;
+    return isConst;
+  });
   return found;
 }
 

@@ -12,24 +12,17 @@ import { DEPTH_EXPORT, FUEL_EXPORT } from '../../src/instrument/module-rewriter.
 import { wat } from '../runtime/helpers.js';
 import { normalizePolicy, policies } from '../../src/policy.js';
 import { validateWith } from '../../src/validate/validate.js';
-import { Reader } from '../../src/binary/reader.js';
-import { readOpcode, skipImmediates } from '../../src/binary/instructions.js';
+import { scanBody } from './body-scan.js';
 
 const BUDGET = 1_000_000_000_000n;
 
 /** the offsets of the `i64.lt_s` in defined function `index` (the tests and their re-floors) */
 function slackTests(bytes: Uint8Array, index: number): number[] {
-  const r = validateWith(bytes, normalizePolicy({ features: [...policies.spec.features] }, policies.spec), false);
-  if (!r.ok) throw new Error(r.issues[0]?.message);
-  const body = r.module.codes[index]!;
-  const reader = new Reader(bytes, body.codeStart, body.end);
   const found: number[] = [];
-  while (reader.pos < body.end) {
-    const at = reader.pos;
-    const op = readOpcode(reader);
-    skipImmediates(reader, op, at);
+  scanBody(bytes, index, (op, at) => {
     if (op.prefix === 0 && op.code === 0x53) found.push(at);
-  }
+    return false;
+  });
   return found;
 }
 
