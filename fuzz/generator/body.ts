@@ -37,6 +37,10 @@
  *       end
  *     end
  *
+ * or, for half of the loops without parameters or results, a tight loop (`BodyBuilder.tightLoop`): a
+ * counted do-while whose body is straight-line code, the shape harden charges once per iteration at its
+ * header (src/instrument/fuel.ts `tightPrefix`);
+ *
  * and every body starts with the fuel guard
  *
  *     global.get $fuel  i32.eqz  if  unreachable  end
@@ -95,9 +99,11 @@ const OP = {
   else: opAt(0, 0x05),
   end: opAt(0, 0x0b),
   br: opAt(0, 0x0c),
+  brIf: opAt(0, 0x0d),
   drop: opAt(0, 0x1a),
   localGet: opAt(0, 0x20),
   localSet: opAt(0, 0x21),
+  localTee: opAt(0, 0x22),
   globalGet: opAt(0, 0x23),
   globalSet: opAt(0, 0x24),
   i32Const: opAt(0, 0x41),
@@ -107,6 +113,8 @@ const OP = {
   refNull: opAt(0, 0xd0),
   refFunc: opAt(0, 0xd2),
 };
+
+const EMPTY_BLOCK: BlockType = { params: [], results: [], code: -1 };
 
 export interface GeneratedBody {
   /** locals and code, without the size prefix */
@@ -568,6 +576,50 @@ class BodyBuilder {
     this.fuelGuard();
   }
 
+  /**
+   * terminating mode's tight loop, a counted do-while whose body is straight-line code (values, arithmetic,
+   * memory accesses, local.set; no branch, no call), so that harden gives it a single charge and its tight
+   * header (src/instrument/fuel.ts `tightPrefix`):
+   *
+   *     i32.const <1..loopBound>  local.set $c
+   *     loop
+   *       ...straight-line body, stack-neutral...
+   *       local.get $c  i32.const 1  i32.sub  local.tee $c  br_if 0
+   *     end
+   */
+  tightLoop(): void {
+    const { u } = this;
+    const counter = this.locals.length;
+    this.locals.push(I32);
+    this.i32(u.int(1, this.plan.config.loopBound));
+    this.op(OP.localSet);
+    this.w.u32(counter);
+    this.pop();
+    this.open(OP.loop, Kind.Loop, EMPTY_BLOCK);
+    const ops = this.plan.ops;
+    for (let n = u.int(1, 8); n > 0; n--) {
+      const r = u.below(10);
+      if (r < 2 && this.userLocals > 0) localSet(this, OP.localSet, false);
+      else if (r < 4 && this.plan.memory !== undefined && ops.memory.length > 0) this.memory(u.pick(ops.memory));
+      else if (ops.simple.length > 0) {
+        const op = u.pick(ops.simple);
+        this.operands(op.params);
+        this.simple(op);
+      } else this.leaf(u.pick(this.plan.valTypes));
+    }
+    this.fixup([]);
+    this.op(OP.localGet);
+    this.w.u32(counter);
+    this.op(OP.i32Const);
+    this.w.s32(1);
+    this.op(OP.i32Sub);
+    this.op(OP.localTee);
+    this.w.u32(counter);
+    this.op(OP.brIf);
+    this.w.u32(0);
+    this.closeFrame();
+  }
+
   /** label depth of the innermost loop, or -1 */
   innermostLoop(): number {
     for (let d = 0; d < this.frames.length; d++) if (this.frames[this.frames.length - 1 - d]!.kind === Kind.Loop) return d;
@@ -810,6 +862,11 @@ function blockLike(b: BodyBuilder, op: OpInfo, kind: Kind): void {
     b.popN(bt.params.length);
     b.frames.push({ kind, params: bt.params, results: bt.results, height: b.stack.length, unreachable: false, wrapped: false });
     b.pushAll(bt.params);
+    return;
+  }
+  // half of the loops without parameters or results are tight (BodyBuilder.tightLoop)
+  if (kind === Kind.Loop && b.terminating && bt.code === -1 && b.u.chance(50)) {
+    b.tightLoop();
     return;
   }
   b.operands(bt.params);

@@ -29,7 +29,8 @@
  *
  * Cost models: half of the cases use the default; the others a random one (small unit costs, a few
  * instructions re-priced, `end`, `else`, `loop` and calls included), given to harden as the policy's
- * `costs` and to the oracle as the same statement.
+ * `costs` and to the oracle as the same statement. For the inputs that may not terminate, no instruction
+ * costs less than 1 (`everyStepCosts`): a loop priced at 0 would never run out on either side.
  */
 
 import fc from 'fast-check';
@@ -107,6 +108,20 @@ export function costModel(): fc.Arbitrary<OracleCosts> {
     },
     { requiredKeys: [] },
   );
+}
+
+/**
+ * A cost model under which every loop iteration costs something: no instruction below 1 (a back edge is a
+ * branch, so each iteration runs one). For the inputs that may not terminate: under a model that prices a
+ * loop's instructions at 0, neither harden nor the oracle ever runs out, and the case never ends (spec
+ * fac.0.wasm with a default cost of 0 hung a campaign).
+ */
+export function everyStepCosts(costs: OracleCosts): OracleCosts {
+  return {
+    ...costs,
+    default: Math.max(1, costs.default ?? 1),
+    ...(costs.instructions === undefined ? {} : { instructions: Object.fromEntries(Object.entries(costs.instructions).map(([k, v]) => [k, Math.max(1, v)])) }),
+  };
 }
 
 export async function checkFuelExact(c: FuelCase): Promise<string> {
@@ -214,7 +229,7 @@ export const fuelExact: Property<FuelCase> = {
       ...(spec !== undefined ? [{ arbitrary: spec.map((g) => ({ ...g, finite: true })), weight: 1 }] : []),
       ...(mutatedSpec !== undefined ? [{ arbitrary: mutatedSpec.map((g) => ({ ...g, finite: true })), weight: 1 }] : []),
     );
-    return fc.tuple(inputs, fc.option(costModel(), { freq: 2 })).map(([g, costs]) => ({ ...g, costs }));
+    return fc.tuple(inputs, fc.option(costModel(), { freq: 2 })).map(([g, costs]) => ({ ...g, costs: g.finite && costs !== null ? everyStepCosts(costs) : costs }));
   },
   check: checkFuelExact,
   replayData: (c) => ({ source: c.source ?? null, costs: c.costs, finite: c.finite }),
