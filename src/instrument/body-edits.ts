@@ -64,6 +64,8 @@ export function applyEdits(bytes: Uint8Array, start: number, end: number, edits:
     copyTo(e.at);
     out.bytes(e.insert);
     pos = e.at + e.remove;
+    // index shifts inside the bytes a replacement removed are void (its insert is written as it must be)
+    while (k < shifts.length && shifts[k]! < pos) k += 3;
   }
   copyTo(end);
 }

@@ -60,6 +60,7 @@ import type { CostTable } from './cost-model.js';
 import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import { sinkCharges } from './charge-sinking.js';
+import { chunkedLoop, countedLoop, type CountedLoop } from './counted-loop.js';
 import { Convention, FUEL_CHUNK } from './calling-convention.js';
 import { CallKind, callKind, CLOSED_TABLE_CALL, Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
 
@@ -102,6 +103,11 @@ export interface FuelContext {
   wrap: ReadonlySet<number>;
   /** snippets already made for this module (they repeat: same slack local, same cost), by `snippetKey` */
   snippets: Map<number, Uint8Array>;
+  /**
+   * the first of the four locals counted loops use (counted-loop.ts `CountedContext.scratch`), after every
+   * other; -1: the function has no counted loop, or no room for them (they stay tight loops)
+   */
+  countedScratch: number;
 }
 
 /**
@@ -430,6 +436,10 @@ export interface FuelWalk extends FuelRecord, FuelPlan {
   loops: number[];
   /** how many of `loops` are not tight (they compare with `$lm`, a local the function gains) */
   wideLoops: number;
+  /** per loop of `loops` (its index / 5): the counted loops (counted-loop.ts), chunked when the function has room for their locals */
+  counted: (CountedLoop | undefined)[];
+  /** the header segments of the counted loops */
+  countedHeaders: Set<number>;
   /** offsets right after a wrapped loop's `end` */
   loopEnds: number[];
 }
@@ -466,6 +476,8 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
     variables: [],
     loops: [],
     wideLoops: 0,
+    counted: [],
+    countedHeaders: new Set(),
     loopEnds: [],
     staticCost: body.localCount * costs.local,
     hasCalls: false,
@@ -559,11 +571,19 @@ export function walkFuel(bytes: Uint8Array, body: FunctionBody, ctx: FuelContext
           if (wrapped.pop() === 1) {
             loopEnds.push(r.pos);
             const header = openLoops.pop()!;
-            const at = openLoops.pop()!;
-            loops[at + 3] = segments[header * 5 + 1]!;
+            const k = openLoops.pop()!;
+            const cost = segments[header * 5 + 1]!;
+            loops[k + 3] = cost;
             if (isTight(segments, header)) {
               segments[header * 5 + 2] = SegmentKind.TightHeader;
-              loops[at + 4] = 1;
+              loops[k + 4] = 1;
+              // a tight loop with an empty block type that steps a counter to a bound: chunked (counted-loop.ts)
+              const emptyType = loops[k + 2]! - loops[k + 1]! === 1 && bytes[loops[k + 1]!] === 0x40;
+              const c = cost > 0 && emptyType ? countedLoop(bytes, loops[k + 2]!, at) : undefined;
+              if (c !== undefined) {
+                walk.counted[k / 5] = c;
+                walk.countedHeaders.add(header);
+              }
             } else walk.wideLoops++;
           }
           continue;
@@ -653,11 +673,14 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
   // where each charge is paid: moved into single-entry successors (charge-sinking.ts), but in the direct
   // convention, which has no slack to cover a deferred charge
   const emitted = direct ? undefined : sinkCharges(walk, kinds);
+  const chunked = ctx.countedScratch >= 0;
   for (let i = 0; i < segments.length; i += 5) {
     const at = segments[i]!;
     const cost = emitted === undefined ? segments[i + 1]! : emitted[i / 5]!;
     const kind = kinds[i / 5]!;
     if (kind === SegmentKind.WrappedHeader || kind === SegmentKind.TightHeader) {
+      // a counted loop is replaced whole (below)
+      if (chunked && walk.countedHeaders.has(i / 5)) continue;
       edits.insert(at, kind === SegmentKind.TightHeader ? charger.tightHeader(cost) : charger.loopHeader(cost), FUEL_ORDER);
       points++;
       continue;
@@ -693,11 +716,20 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
     if (seq.before.length > 0) edits.insert(calls[i]!, seq.before, BEFORE_CALL_ORDER);
     if (seq.after.length > 0) edits.insert(calls[i + 1]!, seq.after, AFTER_CALL_ORDER);
   }
+  const replacedEnds = new Set<number>();
   for (let i = 0; i < loops.length; i += 5) {
+    const counted = chunked ? walk.counted[i / 5] : undefined;
+    if (counted !== undefined) {
+      const context = { slackLocal: ctx.slackLocal, fuelGlobal: ctx.fuelGlobal, chunk: ctx.levels.chunk, shiftFrom: ctx.shiftFrom ?? Number.MAX_SAFE_INTEGER, scratch: ctx.countedScratch };
+      edits.replace(loops[i]!, counted.endAt + 1 - loops[i]!, chunkedLoop(bytes, counted, loops[i + 3]!, context), RETRY_ORDER);
+      replacedEnds.add(counted.endAt + 1);
+      points++;
+      continue;
+    }
     const blockType = bytes.subarray(loops[i + 1]!, loops[i + 2]!);
     const prefix = loops[i + 4] === 1 ? charger.tightPrefix(blockType, loops[i + 3]!) : charger.loopPrefix(blockType);
     edits.insert(loops[i]!, prefix, RETRY_ORDER);
   }
-  for (const at of loopEnds) edits.insert(at, END, RETRY_END_ORDER);
+  for (const at of loopEnds) if (!replacedEnds.has(at)) edits.insert(at, END, RETRY_END_ORDER);
   return points;
 }

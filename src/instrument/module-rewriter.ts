@@ -179,11 +179,15 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       lowmarkLocal: -1,
       wrap: convention === Convention.Direct ? NO_LOOPS : survey.callFreeLoops,
       snippets,
+      countedScratch: -1,
     };
     const edits = new BodyEdits();
     const walk = walkFuel(bytes, fb, ctx, edits);
-    // wrapped loops (but tight ones) compare with `$lm`, a local after all the others, where V8 allows one more
-    if (walk.wideLoops > 0 && params + fb.localCount + 3 <= V8_LIMITS.localsPerFunction) ctx.lowmarkLocal = params + fb.localCount + 2;
+    // locals after all the others, where V8 allows them: `$lm` for wrapped loops that are not tight, and
+    // four for counted loops (counted-loop.ts; without room they stay tight loops)
+    let next = params + fb.localCount + 2;
+    if (walk.wideLoops > 0 && next + 1 <= V8_LIMITS.localsPerFunction) ctx.lowmarkLocal = next++;
+    if (walk.countedHeaders.size > 0 && next + 4 <= V8_LIMITS.localsPerFunction) ctx.countedScratch = next;
     return { src, ctx, edits, walk };
   };
   const jobs: (Job | undefined)[] = []; // per output function; undefined: a split function's wrapper
@@ -233,7 +237,8 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     body.length = 0;
     // the locals: globals add $s: i64 and $d: i32 after their own (params have them as parameters), and
     // both may add $lm: i64 after everything
-    const added = (ctx.convention === Convention.Globals ? 2 : 0) + (ctx.lowmarkLocal >= 0 ? 1 : 0);
+    // (counted loops: stop and i0, i32; n and a scratch, i64)
+    const added = (ctx.convention === Convention.Globals ? 2 : 0) + (ctx.lowmarkLocal >= 0 ? 1 : 0) + (ctx.countedScratch >= 0 ? 2 : 0);
     if (added === 0) body.range(bytes, fb.start, fb.codeStart);
     else {
       const r = new Reader(bytes, fb.start, fb.codeStart);
@@ -241,6 +246,7 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
       body.u32(count + added).range(bytes, r.pos, fb.codeStart);
       if (ctx.convention === Convention.Globals) body.u32(1).byte(0x7e).u32(1).byte(0x7f);
       if (ctx.lowmarkLocal >= 0) body.u32(1).byte(0x7e);
+      if (ctx.countedScratch >= 0) body.u32(2).byte(0x7f).u32(2).byte(0x7e);
     }
     applyEdits(bytes, fb.codeStart, fb.end, edits, body);
     if (body.length > V8_LIMITS.bodyBytes) oversize.push({ index: src, offset: fb.start, size: body.length });
