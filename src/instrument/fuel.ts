@@ -29,7 +29,9 @@
  * guest that runs out traps at the next test, at most 2T units later. A loop without calls keeps only a
  * compare and a subtraction in its header: its re-floor moves to a `$retry` loop wrapped around it
  * (`Charger.loopPrefix`); when the header is the loop's only charge (a tight loop), the header subtracts
- * first and compares with 0 (`Charger.tightPrefix`).
+ * first and compares with 0 (`Charger.tightPrefix`); and when a tight loop steps a counter to a bound (a
+ * counted loop), it pays a chunk of iterations at once, its fuel test folded into its own exit test
+ * (src/instrument/counted-loop.ts).
  *
  * Variable costs are charged right before the instruction (after the segment's own charge), from its
  * length operand (on top of the stack), through a scratch i32 *global*, so that no function gains a local
