@@ -566,14 +566,19 @@ class BodyBuilder {
     this.op(OP.br);
     this.w.u32(2);
     this.op(OP.end);
+    this.decrement(counter, OP.localSet);
+    this.fuelGuard();
+  }
+
+  /** `local.get c  i32.const 1  i32.sub` then `store c` (local.set, or local.tee leaving it): stack-neutral for the model */
+  private decrement(counter: number, store: OpInfo): void {
     this.op(OP.localGet);
     this.w.u32(counter);
     this.op(OP.i32Const);
     this.w.s32(1);
     this.op(OP.i32Sub);
-    this.op(OP.localSet);
+    this.op(store);
     this.w.u32(counter);
-    this.fuelGuard();
   }
 
   /**
@@ -608,13 +613,7 @@ class BodyBuilder {
       } else this.leaf(u.pick(this.plan.valTypes));
     }
     this.fixup([]);
-    this.op(OP.localGet);
-    this.w.u32(counter);
-    this.op(OP.i32Const);
-    this.w.s32(1);
-    this.op(OP.i32Sub);
-    this.op(OP.localTee);
-    this.w.u32(counter);
+    this.decrement(counter, OP.localTee);
     this.op(OP.brIf);
     this.w.u32(0);
     this.closeFrame();
