@@ -81,6 +81,25 @@ export const enum Convention {
 /** How far below the exact fuel a re-floor sets `$fuel`, beyond the module's threshold T (see above). */
 export const FUEL_CHUNK = 65_536;
 
+/**
+ * The re-floor (see the fuel protocol above), written where `$s` may be short: `$s = $fuel + $s` (the fuel
+ * left); when that is below `need` (0 for a test; a counted loop's iteration cost, counted-loop.ts), store
+ * what it lacks as the sentinel and trap; else `$s = min(it, chunk)` and `$fuel` = the rest.
+ */
+export function writeRefloor(w: ByteWriter, slackLocal: number, fuelGlobal: number, chunk: number, need = 0): void {
+  const s = slackLocal;
+  const f = fuelGlobal;
+  const c = BigInt(chunk);
+  w.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x22).u32(s); // $s = $fuel + $s
+  w.byte(0x42).s64(BigInt(need)).byte(0x53).byte(0x04).byte(0x40).byte(0x20).u32(s); // if ($s < need) { the fuel left,
+  if (need > 0) w.byte(0x42).s64(BigInt(need)).byte(0x7d); //   minus need,
+  w.byte(0x24).u32(f).byte(0x00).byte(0x0b); //   into $fuel; unreachable }
+  // the new slack: chunk, or all of the fuel when less is left; `$fuel` = fuel left - new slack (no reload)
+  w.byte(0x20).u32(s); // the fuel left
+  w.byte(0x42).s64(c).byte(0x20).u32(s).byte(0x20).u32(s).byte(0x42).s64(c).byte(0x55).byte(0x1b); // min(it, chunk)
+  w.byte(0x22).u32(s).byte(0x7d).byte(0x24).u32(f); // $s = that; $fuel = fuel left - $s
+}
+
 export interface ConventionPlan {
   /**
    * per defined function of the *output*: the n originals, then the inner copies of the split ones (their

@@ -46,6 +46,7 @@
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
 import { Reader } from '../binary/reader.js';
 import { ByteWriter } from './byte-writer.js';
+import { writeRefloor } from './calling-convention.js';
 
 /** The largest body copied (twice, or three times) into the chunked form. */
 export const MAX_BODY_BYTES = 256;
@@ -203,7 +204,6 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
   const tmp = stop + 3;
   const i = loop.local >= shiftFrom ? loop.local + 2 : loop.local;
   const c = BigInt(cost);
-  const C = BigInt(ctx.chunk);
   const w = new ByteWriter(4 * (loop.endAt - loop.bodyStart) + 256);
   const get = (x: number) => w.byte(0x20).u32(x);
   const set = (x: number) => w.byte(0x21).u32(x);
@@ -215,23 +215,7 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
   get(s);
   i64(c);
   w.byte(0x53).byte(0x04).byte(0x40); // if ($s < c)
-  w.byte(0x23).u32(f);
-  get(s);
-  w.byte(0x7c);
-  tee(s); // f = $fuel + $s
-  i64(c);
-  w.byte(0x53).byte(0x04).byte(0x40); // if (f < c)
-  get(s);
-  i64(c);
-  w.byte(0x7d).byte(0x24).u32(f).byte(0x00).byte(0x0b); // $fuel = f - c; unreachable
-  get(s);
-  i64(C);
-  get(s);
-  get(s);
-  i64(C);
-  w.byte(0x55).byte(0x1b); // min(f, C)
-  tee(s);
-  w.byte(0x7d).byte(0x24).u32(f); // $fuel = f - $s
+  writeRefloor(w, s, f, ctx.chunk, cost);
   w.byte(0x0b);
   if (loop.form === CountedForm.Up) {
     // entered at or above the bound: one iteration with the original test

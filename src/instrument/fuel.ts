@@ -63,7 +63,7 @@ import type { BodyEdits } from './body-edits.js';
 import { ByteWriter } from './byte-writer.js';
 import { sinkCharges } from './charge-sinking.js';
 import { chunkedLoop, countedLoop, type CountedLoop } from './counted-loop.js';
-import { Convention, FUEL_CHUNK } from './calling-convention.js';
+import { Convention, FUEL_CHUNK, writeRefloor } from './calling-convention.js';
 import { CallKind, callKind, CLOSED_TABLE_CALL, Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
 
 export interface FuelContext {
@@ -221,14 +221,7 @@ class Charger {
 
   /** the re-floor (see `check`), inside an `if` */
   private refloor(w: ByteWriter, updateLowmark: boolean): void {
-    const { slackLocal: s, fuelGlobal: f } = this.ctx;
-    const chunk = BigInt(this.ctx.levels.chunk);
-    w.byte(0x23).u32(f).byte(0x20).u32(s).byte(0x7c).byte(0x22).u32(s); //   $s = $fuel + $s
-    w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40).byte(0x20).u32(s).byte(0x24).u32(f).byte(0x00).byte(0x0b); //   if ($s < 0) { $fuel = $s; unreachable }
-    // the new slack: chunk, or all of the fuel when less is left; `$fuel` = fuel left - new slack (no reload)
-    w.byte(0x20).u32(s); //   the fuel left
-    w.byte(0x42).s64(chunk).byte(0x20).u32(s).byte(0x20).u32(s).byte(0x42).s64(chunk).byte(0x55).byte(0x1b); //   min(it, chunk)
-    w.byte(0x22).u32(s).byte(0x7d).byte(0x24).u32(f); //   $s = that; $fuel = fuel left - $s
+    writeRefloor(w, this.ctx.slackLocal, this.ctx.fuelGlobal, this.ctx.levels.chunk);
     if (updateLowmark) this.lowmark(w);
   }
 

@@ -13,9 +13,10 @@
  * loop), or below what a callee needs. A segment that cannot trap may take the slack below 0: nothing can
  * observe `$fuel` there, and the next segment that can trap, the next call, loop header or exit tests first
  * (a test re-floors from `$fuel + $s`, whatever the sign of `$s`). That removed, for instance, the test a
- * tight loop's exit otherwise needs before the arithmetic that follows it. Inside a body the bound is `min(x - u, v)`, where x is the slack at entry, u the most charged on a
- * path from the entry that passed no test (-∞ once every path tested) and v the least left on a path since
- * its last test (+∞ while none did). A charge c adds c to u and takes it from v; a test sets u = -∞, v = T.
+ * tight loop's exit otherwise needs before the arithmetic that follows it. Inside a body the bound is
+ * `min(x - u, v)`, where x is the slack at entry, u the most charged on a path from the entry that passed
+ * no test (-∞ once every path tested) and v the least left on a path since its last test (+∞ while none
+ * did). A charge c adds c to u and takes it from v; a test sets u = -∞, v = T.
  * Joins take the larger u and the smaller v (so code after an unconditional branch is neutral), loop headers
  * test (so a loop body is walked once), and a branch to the function's label is an exit.
  *
@@ -23,8 +24,9 @@
  * fall below 0, and it returns `$s ≥ min(x - a(f), T - b(f))`. Its callers take that into account: before a
  * call, `u + need ≤ B` (the allowance, fuel.ts) and `v ≥ need`, or a test goes there; after it, u += a and
  * v = min(v - a, T - b) (below 0 when the callee may return a negative slack). need(f) is the largest `u`
- * (plus the callee's need, at a call) the body reaches in a segment that can trap or at a call, at most B; a is u at the exits, b is T - v there. So a small function called from a tested point has no test
- * at all: the caller's room covers it, and the caller's next test, wherever it is, re-floors for both.
+ * (plus the callee's need, at a call) the body reaches in a segment that can trap or at a call, at most B;
+ * a is u at the exits, b is T - v there. So a small function called from a tested point has no test at
+ * all: the caller's room covers it, and the caller's next test, wherever it is, re-floors for both.
  *
  * Order. Callees are summarised before their callers (a depth-first walk of the direct calls). A call to a
  * function not yet summarised (recursion) assumes the default: need B, and an exit test (a = -∞, b = 0);
