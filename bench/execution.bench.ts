@@ -252,16 +252,31 @@ function timeSide(w: Workload, side: 'plain' | 'hardened'): { ms: number; value:
   return { ms, value, fuel: side === 'hardened' ? FUEL - w.globals.fuel.value : 0n };
 }
 
+/**
+ * Short workloads get more rounds: at least `Workload.rounds`, and in a full run as many as fill
+ * MEASURE_BUDGET_MS per side (at most MAX_ROUNDS), so that a 10 ms workload's median ratio rests on as much
+ * measured time as a 200 ms one's (QuickJS strings measured 1.08–1.26× across runs with 21 rounds).
+ */
+const MEASURE_BUDGET_MS = 1500;
+const MAX_ROUNDS = 151;
+
+function roundsFor(w: Workload, runMs: number): number {
+  if (quick) return w.rounds;
+  return Math.max(w.rounds, Math.min(MAX_ROUNDS, Math.ceil(MEASURE_BUDGET_MS / Math.max(runMs, 0.01))));
+}
+
 async function measure(w: Workload): Promise<ExecutionRow> {
   const plain: number[] = [];
   const hard: number[] = [];
   let fuel = 0n;
-  for (let i = 0; i < w.warmup + w.rounds; i++) {
+  let rounds = w.rounds;
+  for (let i = 0; i < w.warmup + rounds; i++) {
     if (i === w.warmup) await sleep(quick ? 20 : 100); // let background TurboFan jobs finish
     const order = i % 2 === 0 ? (['plain', 'hardened'] as const) : (['hardened', 'plain'] as const);
     const r = { plain: timeSide(w, order[0]), hardened: timeSide(w, order[1]) };
     const [p, h] = order[0] === 'plain' ? [r.plain, r.hardened] : [r.hardened, r.plain];
     if (!same(p.value, h.value)) throw new Error(`${w.name}: plain and hardened results differ: ${JSON.stringify(p.value)?.slice(0, 200)} vs ${JSON.stringify(h.value)?.slice(0, 200)}`);
+    if (i === w.warmup - 1) rounds = roundsFor(w, Math.max(p.ms, h.ms));
     if (i >= w.warmup) {
       plain.push(p.ms);
       hard.push(h.ms);
@@ -275,7 +290,7 @@ async function measure(w: Workload): Promise<ExecutionRow> {
     workload: w.name,
     group: w.group,
     what: w.what,
-    rounds: w.rounds,
+    rounds,
     plainMs,
     hardenedMs,
     ratio: median(perRound),
