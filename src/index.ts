@@ -71,6 +71,8 @@ export {
   type MetricsOptions,
   type MetricsRuntime,
   tuneEngine,
+  engineTuned,
+  TUNED_MAX_BODY_BYTES,
   HUGE_FUNCTION_FLAG,
   type EngineTuning,
 } from './runtime/index.js';

@@ -10,7 +10,7 @@
 
 import { rename, writeFile } from 'node:fs/promises';
 import { tryHarden } from '../instrument/harden.js';
-import { HUGE_FUNCTION_FLAG } from '../runtime/engine.js';
+import { HUGE_FUNCTION_FLAG, TUNED_MAX_BODY_BYTES } from '../runtime/engine.js';
 import { normalizePolicy, parseFuel } from '../policy.js';
 import { loadModule, loadPolicy, describeError, reportRejected, POLICY_OPTIONS, reportModuleFailure, reportPolicyFailure } from './check.js';
 import { EXIT, UsageError, type Command, type Io, type ParsedArgs } from './command.js';
@@ -81,7 +81,8 @@ async function runHarden(args: ParsedArgs, io: Io): Promise<number> {
     io.out(
       `note: ${r.largeFunctions.map((f) => `function ${f.index} (${f.inputBytes.toLocaleString('en-US')} → ${f.outputBytes.toLocaleString('en-US')} bytes)`).join(', ')}: ` +
         `V8 may compile bodies this large with its mid-tier register allocator, markedly slower; ` +
-        `run node with ${HUGE_FUNCTION_FLAG}, or call tuneEngine() before instantiating (README, "Performance")`,
+        `run node with ${HUGE_FUNCTION_FLAG}, or call tuneEngine() before instantiating (README, "Performance"); ` +
+        `either makes wasm-harden refuse bodies above ${TUNED_MAX_BODY_BYTES.toLocaleString('en-US')} bytes, whose compile time would grow faster than linearly`,
     );
   return EXIT.ok;
 }

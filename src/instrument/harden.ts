@@ -28,6 +28,7 @@ import { assertValidModule, withBinaryenModule } from './binaryen-host.js';
 import { checkImportedCaps, planCaps, type CapsPlan } from './caps.js';
 import { costTable, type CostTable } from './cost-model.js';
 import { DEPTH_EXPORT, FUEL_EXPORT, rewriteModule } from './module-rewriter.js';
+import { tunedEngineIssues } from '../runtime/engine.js';
 
 
 export interface HardenOptions {
@@ -128,6 +129,14 @@ export async function tryHarden(
         path: `code[${o.index}]`,
       })),
     };
+  // with V8's huge-function fallback off, bodies above a size are refused (src/runtime/engine.ts)
+  const tuned = tunedEngineIssues(
+    rewritten.largeFunctions.map((f) => {
+      const index = f.index - info.importedFunctions;
+      return { index, size: f.outputBytes, offset: info.codes[index]!.start };
+    }),
+  );
+  if (tuned.length > 0) return { ok: false, issues: tuned };
   const out = rewritten.bytes;
   const t2 = performance.now();
 

@@ -22,5 +22,5 @@ export {
 } from './worker-sandbox.js';
 export { SandboxPool, createPool, type PoolOptions, type PoolRunOptions, type PoolModule, type PoolResult, type PoolStats } from './pool.js';
 export { createMetrics, WasmHardenMetrics, type MetricsOptions, type MetricsRuntime } from './metrics.js';
-export { tuneEngine, HUGE_FUNCTION_FLAG, type EngineTuning } from './engine.js';
+export { tuneEngine, engineTuned, HUGE_FUNCTION_FLAG, TUNED_MAX_BODY_BYTES, type EngineTuning } from './engine.js';
 export { TRAP_KINDS, type TrapKind, type RunResult, type SandboxOptions, type HostImports, type WasiOptions } from './types.js';

@@ -58,6 +58,7 @@ import { MEMORY_EXPORT } from '../instrument/module-rewriter.js';
 import { WasmHardenError, type Issue } from '../issues.js';
 import { V8_LIMITS } from '../limits.js';
 import { MAX_FUEL, normalizePolicy, parseFuel, type Policy } from '../policy.js';
+import { tunedEngineIssues } from './engine.js';
 import { InstantiationTrapError, sandboxError, sandboxIssue, type TrapResult } from './errors.js';
 import { buildImports, convertResults, type HostCallSite, type HostInvoker, type ImportPlan } from './host-imports.js';
 import { MemoryAccess } from './memory-access.js';
@@ -217,6 +218,10 @@ async function prepare(hardened: HardenedModule): Promise<Prepared> {
     if (g === undefined || g.valType !== type || g.mutable !== mutable)
       throw sandboxError('sandbox.invalid-argument', `the module does not export its ${what} global "${name}" as a mutable ${VALTYPE_NAMES[type]} (was it made by harden()?)`);
   }
+
+  // with V8's huge-function fallback off, bodies above a size are refused (engine.ts): whoever hardened them
+  const tuned = tunedEngineIssues(info.codes.map((c, index) => ({ index, size: c.end - c.start, offset: c.start })));
+  if (tuned.length > 0) throw new WasmHardenError(tuned);
 
   let startExport: string | undefined;
   if (info.start !== undefined) {

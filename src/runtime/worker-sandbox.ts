@@ -75,6 +75,7 @@ import type { HardenedModule } from '../instrument/harden.js';
 import { WasmHardenError, type Issue } from '../issues.js';
 import { normalizePolicy, parseFuel } from '../policy.js';
 import { cacheKey } from './cache.js';
+import { engineTuned, functionBodies, tunedEngineIssues } from './engine.js';
 import { InstantiationTrapError, sandboxError, sandboxIssue } from './errors.js';
 import type { WasmHardenMetrics } from './metrics.js';
 import type { RunResult, TrapKind, WasiOptions } from './types.js';
@@ -219,6 +220,12 @@ const messages = new WeakMap<HardenedModule, ModuleMessage>();
 
 /** The module as sent to workers: its bytes copied once into a SharedArrayBuffer, and its content key. */
 export function moduleMessage(hardened: HardenedModule): ModuleMessage {
+  // the workers share this process's V8 flags but not tuneEngine()'s record of them: check here, on every
+  // job (tuneEngine() may come after a module's first job)
+  if (engineTuned() && hardened?.bytes instanceof Uint8Array) {
+    const tuned = tunedEngineIssues(functionBodies(hardened.bytes));
+    if (tuned.length > 0) throw new WasmHardenError(tuned);
+  }
   let m = messages.get(hardened);
   if (m !== undefined) return m;
   if (hardened === null || typeof hardened !== 'object' || !(hardened.bytes instanceof Uint8Array) || hardened.report === undefined)
