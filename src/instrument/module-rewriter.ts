@@ -39,7 +39,7 @@ import { emitFuel, fuelExit, fuelLevels, walkFuel, wrapperRefloor, type FuelCont
 import { newSummaries, placeAll, type Placement } from './test-placement.js';
 import { surveyModule } from './survey.js';
 import { V8_LIMITS, V8_TOP_TIER_BODY_BYTES } from '../limits.js';
-import { frameWeight, LEAF_MAX_WEIGHT, planStackLimit } from './stack-limit.js';
+import { frameWeight, planStackLimit, unaccountedFrames } from './stack-limit.js';
 import { Convention, planConventions, refFuncOf, wrapperBody, type ConventionPlan } from './calling-convention.js';
 
 export const FUEL_EXPORT = '__wasm_harden_fuel';
@@ -205,6 +205,10 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
     { levels, takesParams, summaries },
   );
 
+  // frames that need no stack accounting: small leaves, and small functions that call only such (stack-limit.ts)
+  const weights = info.codes.map((fb, i) => frameWeight(info.types[info.functions[i]!]!.params.length, fb.localCount, fb.maxStackHeight));
+  const unaccounted = unaccountedFrames(weights, survey.directCallees, survey.callsIndirect, info.importedFunctions, takesParams);
+
   const code = new ByteWriter(Math.max(256, Math.ceil(bytes.length * 1.3)));
   code.u32(n + plan.split.length);
   const body = new ByteWriter(1024);
@@ -212,11 +216,9 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
   const instrument = ({ src, ctx, edits, walk }: Job, placement: Placement) => {
     const fb = info.codes[src]!;
     const type = info.types[info.functions[src]!]!;
-    const params = type.params.length;
     meteringPoints += emitFuel(bytes, walk, placement, ctx, edits);
     staticCost[src] = walk.staticCost;
-    // a leaf with a small frame cannot recurse: it needs no stack accounting (see stack-limit.ts)
-    const weight = frameWeight(params, fb.localCount, fb.maxStackHeight);
+    const weight = weights[src]!;
     planStackLimit(
       bytes,
       fb,
@@ -224,7 +226,8 @@ export function rewriteModule(info: ModuleInfo, opts: RewriteOptions): RewriteRe
         convention: ctx.convention,
         depthGlobal,
         depthLocal: ctx.depthLocal,
-        accounted: walk.hasCalls || weight > LEAF_MAX_WEIGHT,
+        // a small frame that cannot recurse, with what it calls, needs no stack accounting (stack-limit.ts)
+        accounted: unaccounted[src] === 0,
         hasCalls: walk.hasCalls,
         limit: opts.stackLimit,
         weight,

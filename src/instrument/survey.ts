@@ -4,7 +4,8 @@
  *
  * - who calls whom directly (calling-convention.ts: which escaping functions to split, which callees of a
  *   function at V8's locals limit must stay in the globals convention);
- * - the loops with no call inside, at any depth (fuel.ts wraps them in a `$retry` loop).
+ * - the loops with no call inside, at any depth (fuel.ts wraps them in a `$retry` loop);
+ * - each function's direct callees and whether it calls through a table (stack-limit.ts `unaccountedFrames`).
  */
 
 import { readOpcode, skipImmediates } from '../binary/instructions.js';
@@ -24,6 +25,10 @@ export interface ModuleSurvey {
    * or a function at V8's locals limit calls through a table: then no table is closed (calling-convention.ts)
    */
   tablesOpen: boolean;
+  /** per defined function: the functions it calls directly (function indices, imports included) */
+  directCallees: number[][];
+  /** per defined function: whether it calls through a table */
+  callsIndirect: Uint8Array;
 }
 
 export function surveyModule(info: ModuleInfo): ModuleSurvey {
@@ -35,7 +40,11 @@ export function surveyModule(info: ModuleInfo): ModuleSurvey {
   const open: number[] = []; // per open construct: its offset if a loop, else -1
   const calls: boolean[] = []; // per open construct: whether a call was seen inside
   let tablesOpen = false;
+  const directCallees: number[][] = [];
+  const callsIndirect = new Uint8Array(info.codes.length);
   info.codes.forEach((body, i) => {
+    const mine: number[] = [];
+    directCallees.push(mine);
     const locals = info.types[info.functions[i]!]!.params.length + body.localCount;
     const direct = locals + 2 > V8_LIMITS.localsPerFunction;
     const callees = direct ? forced : called;
@@ -55,10 +64,12 @@ export function surveyModule(info: ModuleInfo): ModuleSurvey {
         case 0x10: {
           const callee = r.u32();
           if (callee < total) callees[callee] = 1;
+          mine.push(callee);
           if (calls.length > 0) calls[calls.length - 1] = true;
           continue;
         }
         case 0x11:
+          callsIndirect[i] = 1;
           if (calls.length > 0) calls[calls.length - 1] = true;
           if (direct) tablesOpen = true;
           break;
@@ -88,5 +99,5 @@ export function surveyModule(info: ModuleInfo): ModuleSurvey {
       skipImmediates(r, op, at);
     }
   });
-  return { called, forced, callFreeLoops, tablesOpen };
+  return { called, forced, callFreeLoops, tablesOpen, directCallees, callsIndirect };
 }

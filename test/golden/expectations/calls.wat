@@ -84,18 +84,7 @@
     local.get $p1)
   (func $direct (type $t0) (param $p0 i32) (result i32)
     (local $l1 i64) (local $l2 i32)
-    global.get $__wasm_harden_depth
-    i32.const 152
-    i32.add
-    local.tee $l2
-    i32.const 262144
-    i32.gt_u
-    if $I0
-      local.get $l2
-      global.set $__wasm_harden_depth
-      unreachable
-    end
-    block $B1 (result i32)
+    block $B0 (result i32)
       local.get $l1
       i64.const 3
       i64.sub
@@ -103,14 +92,14 @@
       local.get $l1
       i64.const 60
       i64.lt_s
-      if $I2
+      if $I1
         global.get $__wasm_harden_fuel
         local.get $l1
         i64.add
         local.tee $l1
         i64.const 0
         i64.lt_s
-        if $I3
+        if $I2
           local.get $l1
           global.set $__wasm_harden_fuel
           unreachable
@@ -142,10 +131,6 @@
       call $f1
       local.set $l1
     end
-    local.get $l2
-    i32.const 152
-    i32.sub
-    global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
     local.get $l1
     i64.add
@@ -153,7 +138,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I4
+    if $I3
       unreachable
     end)
   (func $host (type $t0) (param $p0 i32) (result i32)
@@ -342,18 +327,7 @@
     end)
   (func $count (type $t0) (param $p0 i32) (result i32)
     (local $l1 i32) (local $l2 i64) (local $l3 i32)
-    global.get $__wasm_harden_depth
-    i32.const 176
-    i32.add
-    local.tee $l3
-    i32.const 262144
-    i32.gt_u
-    if $I0
-      local.get $l3
-      global.set $__wasm_harden_depth
-      unreachable
-    end
-    block $B1 (result i32)
+    block $B0 (result i32)
       local.get $l2
       i64.const 3
       i64.sub
@@ -361,14 +335,14 @@
       local.get $l2
       i64.const 60
       i64.lt_s
-      if $I2
+      if $I1
         global.get $__wasm_harden_fuel
         local.get $l2
         i64.add
         local.tee $l2
         i64.const 0
         i64.lt_s
-        if $I3
+        if $I2
           local.get $l2
           global.set $__wasm_harden_fuel
           unreachable
@@ -390,8 +364,8 @@
         select
         global.set $g3
       end
-      block $B4
-        loop $L5
+      block $B3
+        loop $L4
           local.get $l2
           i64.const 3
           i64.sub
@@ -399,14 +373,14 @@
           local.get $l2
           i64.const 60
           i64.lt_s
-          if $I6
+          if $I5
             global.get $__wasm_harden_fuel
             local.get $l2
             i64.add
             local.tee $l2
             i64.const 0
             i64.lt_s
-            if $I7
+            if $I6
               local.get $l2
               global.set $__wasm_harden_fuel
               unreachable
@@ -424,7 +398,7 @@
           end
           local.get $p0
           i32.eqz
-          br_if $B4
+          br_if $B3
           local.get $l2
           i64.const 8
           i64.sub
@@ -439,7 +413,7 @@
           i32.const 1
           i32.sub
           local.set $p0
-          br $L5
+          br $L4
         end
       end
       local.get $l2
@@ -448,10 +422,6 @@
       local.set $l2
       local.get $l1
     end
-    local.get $l3
-    i32.const 176
-    i32.sub
-    global.set $__wasm_harden_depth
     global.get $__wasm_harden_fuel
     local.get $l2
     i64.add
@@ -459,7 +429,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I8
+    if $I7
       unreachable
     end)
   (table $T0 2 100000 funcref)
