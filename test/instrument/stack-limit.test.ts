@@ -4,6 +4,7 @@
  * weighs at most LEAF_MAX_WEIGHT; and, end to end, that recursion still ends in our stack-overflow trap.
  */
 import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../../src/instrument/byte-writer.js';
 import { FRAME_BASE, LEAF_MAX_WEIGHT, unaccountedFrames } from '../../src/instrument/stack-limit.js';
 import { hardenWat, sandboxOf } from '../runtime/helpers.js';
 
@@ -76,7 +77,7 @@ describe('stack accounting, end to end', () => {
     const h = await hardenWat(text);
     const limit = h.report.stack.limit;
     // the prologue compares with the limit: `i32.const LIMIT; i32.gt_u`
-    const w = new Uint8Array([0x41, ...leb(limit), 0x4b]);
+    const w = new ByteWriter().byte(0x41).s32(limit).byte(0x4b).finish();
     expect(count(h.bytes, w)).toBe(1);
   });
 
@@ -88,19 +89,6 @@ describe('stack accounting, end to end', () => {
     expect(s.call('small', 1)).toMatchObject({ ok: true, values: [3] }); // after the trap, as before
   });
 });
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
 
 function count(bytes: Uint8Array, pattern: Uint8Array): number {
   let n = 0;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { harden } from '../../src/index.js';
+import { ByteWriter } from '../../src/instrument/byte-writer.js';
 import { engineTuned, functionBodies, HUGE_FUNCTION_FLAG, TUNED_MAX_BODY_BYTES, tuneEngine } from '../../src/runtime/engine.js';
 import { instantiate } from '../../src/runtime/sandbox.js';
 
@@ -25,29 +26,17 @@ function inChild<T>(body: string, execArgv: string[] = []): T {
  * `i32.const 7; local.set 0`, then `local.get 0`. Its hardened body is about as large (one segment, one charge).
  */
 function moduleWithBody(bytes: number): Uint8Array {
-  const pairs = Math.ceil(bytes / 4);
-  const code: number[] = [0x01, 0x01, 0x7f]; // one local i32
-  for (let i = 0; i < pairs; i++) code.push(0x41, 0x07, 0x21, 0x00);
-  code.push(0x20, 0x00, 0x0b);
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n !== 0) b |= 0x80;
-      out.push(b);
-    } while (n !== 0);
-    return out;
-  };
-  const section = (id: number, payload: number[]): number[] => [id, ...leb(payload.length), ...payload];
-  const body = [...leb(code.length), ...code];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [0x01, 0x60, 0x00, 0x01, 0x7f]), // type 0: [] -> [i32]
-    ...section(3, [0x01, 0x00]),
-    ...section(7, [0x01, 0x01, 0x66, 0x00, 0x00]), // export "f" func 0
-    ...section(10, [0x01, ...body]),
-  ]);
+  const code = new ByteWriter(bytes + 16).byte(0x01).byte(0x01).byte(0x7f); // one local i32
+  for (let i = 0; i < Math.ceil(bytes / 4); i++) code.byte(0x41).byte(0x07).byte(0x21).byte(0x00);
+  code.byte(0x20).byte(0x00).byte(0x0b);
+  const body = code.finish();
+  return new ByteWriter(bytes + 64)
+    .bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])
+    .section(1, Uint8Array.of(0x01, 0x60, 0x00, 0x01, 0x7f)) // type 0: [] -> [i32]
+    .section(3, Uint8Array.of(0x01, 0x00))
+    .section(7, Uint8Array.of(0x01, 0x01, 0x66, 0x00, 0x00)) // export "f" func 0
+    .section(10, new ByteWriter(body.length + 8).byte(0x01).u32(body.length).bytes(body).finish())
+    .finish();
 }
 
 describe('tuneEngine', () => {
