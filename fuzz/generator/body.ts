@@ -109,6 +109,10 @@ const OP = {
   i32Const: opAt(0, 0x41),
   i32Eqz: opAt(0, 0x45),
   i32Sub: opAt(0, 0x6b),
+  i32Add: opAt(0, 0x6a),
+  i32Ne: opAt(0, 0x47),
+  i32LtS: opAt(0, 0x48),
+  i32LtU: opAt(0, 0x49),
   i32And: opAt(0, 0x71),
   refNull: opAt(0, 0xd0),
   refFunc: opAt(0, 0xd2),
@@ -584,9 +588,9 @@ class BodyBuilder {
   /**
    * terminating mode's tight loop, a counted do-while whose body is straight-line code (values, arithmetic,
    * memory accesses, local.set; no branch, no call), so that harden gives it a single charge and its tight
-   * header (src/instrument/fuel.ts `tightPrefix`):
+   * header (src/instrument/fuel.ts `tightPrefix`), and, in the shapes below, chunks it (counted-loop.ts):
    *
-   *     i32.const <1..loopBound>  local.set $c
+   *     i32.const <1..loopBound>  local.set $c              (or: a count up, see `countUp`)
    *     loop
    *       ...straight-line body, stack-neutral...
    *       local.get $c  i32.const 1  i32.sub  local.tee $c  br_if 0
@@ -596,10 +600,21 @@ class BodyBuilder {
     const { u } = this;
     const counter = this.locals.length;
     this.locals.push(I32);
-    this.i32(u.int(1, this.plan.config.loopBound));
+    const iterations = u.int(1, this.plan.config.loopBound);
+    const up = u.below(2) === 1 ? this.countUp(iterations) : undefined;
+    this.i32(up === undefined ? iterations : up.start);
     this.op(OP.localSet);
     this.w.u32(counter);
     this.pop();
+    let boundLocal = -1;
+    if (up?.inLocal === true) {
+      boundLocal = this.locals.length;
+      this.locals.push(I32);
+      this.i32(up.bound);
+      this.op(OP.localSet);
+      this.w.u32(boundLocal);
+      this.pop();
+    }
     this.open(OP.loop, Kind.Loop, EMPTY_BLOCK);
     const ops = this.plan.ops;
     for (let n = u.int(1, 8); n > 0; n--) {
@@ -613,10 +628,47 @@ class BodyBuilder {
       } else this.leaf(u.pick(this.plan.valTypes));
     }
     this.fixup([]);
-    this.decrement(counter, OP.localTee);
+    if (up === undefined) this.decrement(counter, OP.localTee);
+    else {
+      // local.get $c  i32.const d  i32.add  local.tee $c  (i32.const B | local.get $n)  cmp: stack-neutral for the model
+      this.op(OP.localGet);
+      this.w.u32(counter);
+      this.op(OP.i32Const);
+      this.w.s32(up.step);
+      this.op(OP.i32Add);
+      this.op(OP.localTee);
+      this.w.u32(counter);
+      if (boundLocal >= 0) {
+        this.op(OP.localGet);
+        this.w.u32(boundLocal);
+      } else {
+        this.op(OP.i32Const);
+        this.w.s32(up.bound);
+      }
+      this.op(up.compare);
+    }
     this.op(OP.brIf);
     this.w.u32(0);
     this.closeFrame();
+  }
+
+  /**
+   * A count up for a tight loop: from `start` by `step` while `counter cmp bound`, `iterations` times (or
+   * once, entered at or past the bound), the bound a constant or in a local of its own: C's
+   * `for (i = s; i < n; i += d)` as clang emits it. The starts and bounds reach past what harden chunks
+   * (a negative start for `lt_s`, a start at or above 2^31 for `lt_u`), so that its fallback to one iteration
+   * at a time runs too. Every loop ends: `ne` always lands on its bound.
+   */
+  private countUp(iterations: number): { start: number; step: number; bound: number; compare: OpInfo; inLocal: boolean } {
+    const { u } = this;
+    const compare = u.pick([OP.i32LtU, OP.i32LtS, OP.i32Ne]);
+    const step = u.pick([1, 1, 2, 3, 4, 7, 16]);
+    let start = u.int(0, 1000);
+    if (compare === OP.i32LtS && u.below(3) === 0) start = -u.int(1, 3 * step);
+    if (compare === OP.i32LtU && u.below(6) === 0) start = (0x8000_0000 + u.int(0, 1000)) | 0;
+    let bound = (start + iterations * step) | 0;
+    if (compare !== OP.i32Ne && u.below(6) === 0) bound = (start - u.int(0, 3 * step)) | 0; // at or past it: once
+    return { start, step, bound, compare, inLocal: u.below(2) === 1 };
   }
 
   /** label depth of the innermost loop, or -1 */

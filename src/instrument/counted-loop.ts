@@ -10,25 +10,30 @@
  *
  * The two shapes, the whole body straight-line code (no branch but the last, no call), block type empty:
  *
- *   A (count down to 0 by 1)                B (count up by d to a constant bound B, unsigned)
+ *   A (count down to 0 by 1)                B (count up by d to a bound B)
  *   loop                                    loop
  *     ...                                     ...
  *     local.get i  i32.const 1  i32.sub       local.get i  i32.const d  i32.add  local.tee i
- *     local.tee i  br_if 0                    i32.const B  i32.lt_u  br_if 0
+ *     local.tee i  br_if 0                    <B>  <cmp>  br_if 0
  *   end                                     end
  *
- * with `i` written nowhere else in the body, 1 ≤ d ≤ 2^16 and 0 ≤ B < 2^31 (so B + d < 2^32). Each becomes (c: the loop's cost per
- * iteration, its header segment's charge; C: the re-floor chunk):
+ * with `i` written nowhere else in the body and 1 ≤ d ≤ 2^16. B is a constant 0 ≤ B < 2^31, or a local the
+ * body does not write (`local.get n`: C's `for (i = 0; i < n; i++)` as clang emits it); cmp is `i32.lt_u`,
+ * `i32.lt_s` or `i32.ne`. The chunked form runs only where they all agree with `i <u B` and nothing wraps:
+ * i <u B, B <u 2^31 (so B + d < 2^32, and i and B are non-negative, so signed and unsigned agree), and for
+ * `ne` with d > 1, d divides B - i (so the counter lands on B). Anywhere else an iteration runs with its
+ * original test, one at a time (a `lt_s` loop from a negative start, a `ne` loop that would wrap around).
+ * Each becomes (c: the loop's cost per iteration, its header segment's charge; C: the re-floor chunk):
  *
  *   block $exit  loop $chunk
  *     if ($s < c) { f = $fuel + $s; if (f < c) { $fuel = f - c; unreachable }; $s = min(f, C); $fuel = f - $s }
- *     [B only: if (i ≥ B) { $s -= c; <body with the original test>; br_if $chunk; br $exit }]
+ *     [B only: if (not as above) { $s -= c; <body with the original test>; br_if $chunk; br $exit }]
  *     i0 = i;  n = $s / c  (≥ 1)
  *     A: k = min(n, i == 0 ? 2^32 : i);  stop = i - k;  $s -= k × c
  *     B: stop = min(i + n × d, B);  $s -= n × c
  *     loop  <body, its test against stop: A `i != stop`, B `i < stop`>  end
  *     B: $s += (n - (i - i0) / d) × c        ;; the iterations not run, refunded
- *     A: br_if $chunk (i != 0)    B: br_if $chunk (i < B)
+ *     A: br_if $chunk (i != 0)    B: br_if $chunk (i cmp B)
  *   end  end
  *
  * Exact: A runs exactly k iterations a chunk (counting down by one, it meets stop before 0, or at 0 when
@@ -63,7 +68,12 @@ export interface CountedLoop {
   /** the counter local, as the input numbers it */
   local: number;
   step: number;
+  /** B: the constant bound (when `boundLocal` is -1) */
   bound: number;
+  /** B: the local holding the bound, as the input numbers it, or -1 for a constant */
+  boundLocal: number;
+  /** B: the comparison opcode: 0x49 i32.lt_u, 0x48 i32.lt_s, 0x47 i32.ne */
+  compare: number;
   /** the body: [bodyStart, testAt) is kept; A: testAt is the `br_if`; B: testAt is the `i32.const B` */
   bodyStart: number;
   testAt: number;
@@ -142,8 +152,11 @@ export function countedLoop(bytes: Uint8Array, bodyStart: number, endAt: number)
     code[k + 3] === 0x22 &&
     imm[k + 3] === imm[k];
   if (down(n - 5) && !writes(imm[n - 5]!, n - 2))
-    return { form: CountedForm.Down, local: imm[n - 5]!, step: 1, bound: 0, bodyStart, testAt: at[n - 1]!, brIfAt: at[n - 1]!, endAt };
-  // B: local.get i, i32.const d, i32.add, local.tee i, i32.const B, i32.lt_u, br_if 0
+    return { form: CountedForm.Down, local: imm[n - 5]!, step: 1, bound: 0, boundLocal: -1, compare: 0, bodyStart, testAt: at[n - 1]!, brIfAt: at[n - 1]!, endAt };
+  // B: local.get i, i32.const d, i32.add, local.tee i, (i32.const B | local.get n), (i32.lt_u | i32.lt_s | i32.ne), br_if 0
+  const i = imm[n - 7]!;
+  const constantBound = code[n - 3] === 0x41 && imm[n - 3]! >= 0 && imm[n - 3]! < 2 ** 31;
+  const localBound = code[n - 3] === 0x20 && imm[n - 3] !== i && !writes(imm[n - 3]!, -1);
   if (
     n >= 7 &&
     code[n - 7] === 0x20 &&
@@ -152,14 +165,23 @@ export function countedLoop(bytes: Uint8Array, bodyStart: number, endAt: number)
     imm[n - 6]! <= 65536 &&
     code[n - 5] === 0x6a &&
     code[n - 4] === 0x22 &&
-    imm[n - 4] === imm[n - 7] &&
-    code[n - 3] === 0x41 &&
-    imm[n - 3]! >= 0 &&
-    imm[n - 3]! < 2 ** 31 &&
-    code[n - 2] === 0x49 &&
-    !writes(imm[n - 7]!, n - 4)
+    imm[n - 4] === i &&
+    (constantBound || localBound) &&
+    (code[n - 2] === 0x49 || code[n - 2] === 0x48 || code[n - 2] === 0x47) &&
+    !writes(i, n - 4)
   )
-    return { form: CountedForm.Up, local: imm[n - 7]!, step: imm[n - 6]!, bound: imm[n - 3]!, bodyStart, testAt: at[n - 3]!, brIfAt: at[n - 1]!, endAt };
+    return {
+      form: CountedForm.Up,
+      local: i,
+      step: imm[n - 6]!,
+      bound: constantBound ? imm[n - 3]! : 0,
+      boundLocal: constantBound ? -1 : imm[n - 3]!,
+      compare: code[n - 2]!,
+      bodyStart,
+      testAt: at[n - 3]!,
+      brIfAt: at[n - 1]!,
+      endAt,
+    };
   return undefined;
 }
 
@@ -203,12 +225,15 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
   const n = stop + 2;
   const tmp = stop + 3;
   const i = loop.local >= shiftFrom ? loop.local + 2 : loop.local;
+  const boundLocal = loop.boundLocal >= shiftFrom ? loop.boundLocal + 2 : loop.boundLocal;
   const c = BigInt(cost);
   const w = new ByteWriter(4 * (loop.endAt - loop.bodyStart) + 256);
   const get = (x: number) => w.byte(0x20).u32(x);
   const set = (x: number) => w.byte(0x21).u32(x);
   const tee = (x: number) => w.byte(0x22).u32(x);
   const i64 = (v: bigint) => w.byte(0x42).s64(v);
+  /** pushes B (i32) */
+  const bound = () => (boundLocal >= 0 ? get(boundLocal) : w.byte(0x41).s32(loop.bound));
   w.byte(0x02).byte(0x40); // block $exit
   w.byte(0x03).byte(0x40); // loop $chunk
   // one iteration must be affordable: re-floor, or trap out of fuel (the sentinel: what it lacked)
@@ -218,9 +243,21 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
   writeRefloor(w, s, f, ctx.chunk, cost);
   w.byte(0x0b);
   if (loop.form === CountedForm.Up) {
-    // entered at or above the bound: one iteration with the original test
+    // outside the chunked form's range (entered at or above the bound; a bound at or above 2^31; a `ne`
+    // loop that would not land on it): one iteration with the original test
     get(i);
-    w.byte(0x41).s32(loop.bound).byte(0x4f).byte(0x04).byte(0x40); // if (i >= B)
+    bound();
+    w.byte(0x4f); // i >=u B
+    if (boundLocal >= 0) {
+      bound();
+      w.byte(0x41).s32(-0x8000_0000).byte(0x4f).byte(0x72); // B >=u 2^31, i32.or
+    }
+    if (loop.compare === 0x47 && loop.step > 1) {
+      bound();
+      get(i);
+      w.byte(0x6b).byte(0x41).s32(loop.step).byte(0x70).byte(0x72); // (B - i) rem_u d, i32.or
+    }
+    w.byte(0x04).byte(0x40); // if
     get(s);
     i64(c);
     w.byte(0x7d);
@@ -261,9 +298,11 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
     i64(BigInt(loop.step));
     w.byte(0x7e).byte(0x7c); // i64.mul, i64.add
     tee(tmp);
-    i64(BigInt(loop.bound));
+    bound();
+    w.byte(0xad); // i64.extend_i32_u
     get(tmp);
-    i64(BigInt(loop.bound));
+    bound();
+    w.byte(0xad);
     w.byte(0x54).byte(0x1b); // tmp < B ? tmp : B
     w.byte(0xa7);
     set(stop);
@@ -293,7 +332,8 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
     w.byte(0x7e).byte(0x7c); // i64.mul, i64.add
     set(s);
     get(i);
-    w.byte(0x41).s32(loop.bound).byte(0x49); // i < B
+    bound();
+    w.byte(loop.compare); // i cmp B, the original test
   } else get(i); // i != 0
   w.byte(0x0d).u32(0); // br_if $chunk
   w.byte(0x0b).byte(0x0b);

@@ -28,6 +28,9 @@ import {
 } from '../../fuzz/generator/index.js';
 import { hasSpecialHandler } from '../../fuzz/generator/body.js';
 import { opAt } from '../../fuzz/generator/ops.js';
+import { readInstructions } from '../../src/binary/instructions.js';
+import { countedLoop, CountedForm, type CountedLoop } from '../../src/instrument/counted-loop.js';
+import { validateWith } from '../../src/validate/validate.js';
 
 const SEED = 0x5eed_2025;
 
@@ -305,5 +308,41 @@ describe('determinism and shrinking', () => {
     expect(shrunk.bytes.length).toBeLessThan(120);
     const replay = fc.check(property, { seed: r.seed, path: r.counterexamplePath!, numRuns: 2000 });
     expect(toHex(replay.counterexample![0].bytes)).toBe(toHex(shrunk.bytes));
+  });
+});
+
+describe('tight loops', () => {
+  /** the counted loops (src/instrument/counted-loop.ts) harden finds in a module's bodies */
+  function countedLoops(bytes: Uint8Array): CountedLoop[] {
+    const r = validateWith(bytes, policies.spec, true);
+    if (!r.ok) throw new Error(r.issues[0]?.message);
+    const found: CountedLoop[] = [];
+    for (const body of r.module.codes) {
+      const open: number[] = []; // per open construct: its body's start if a loop of empty type, else -1
+      for (const ins of readInstructions(bytes, body.codeStart, body.end)) {
+        const code = ins.op.prefix === 0 ? ins.op.code : -1;
+        if (code === 0x02 || code === 0x04) open.push(-1);
+        else if (code === 0x03) open.push(bytes[ins.offset + 1] === 0x40 ? ins.end : -1);
+        else if (code === 0x0b && open.length > 0) {
+          const start = open.pop()!;
+          const c = start >= 0 ? countedLoop(bytes, start, ins.offset) : undefined;
+          if (c !== undefined) found.push(c);
+        }
+      }
+    }
+    return found;
+  }
+
+  test('terminating modules carry every counted shape harden chunks: down, and up to a constant or a local by lt_u, lt_s and ne', () => {
+    const seen = new Map<string, number>();
+    for (let seed = 0; seed < 300; seed++) {
+      const m = generateModule(normalizeConfig({}), seededWords(SEED + seed, 2000));
+      for (const c of countedLoops(m.bytes)) {
+        const key = c.form === CountedForm.Down ? 'down' : `up ${c.boundLocal >= 0 ? 'local' : 'const'} 0x${c.compare.toString(16)}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
+    }
+    for (const key of ['down', 'up local 0x49', 'up local 0x48', 'up local 0x47', 'up const 0x49', 'up const 0x48', 'up const 0x47'])
+      expect(seen.get(key) ?? 0, `${key} in ${JSON.stringify([...seen])}`).toBeGreaterThan(3);
   });
 });

@@ -67,6 +67,14 @@ const up = (d: number, bound: number) => `(module (memory 1)
       (br_if $l (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const ${d}))) (i32.const ${bound}))))
     (local.get $acc)))`;
 
+// B with a bound in a local (C's `for (p = ...; p < n; p += d)` as clang emits it), compared by `cmp`
+const upTo = (d: number, cmp: 'lt_u' | 'lt_s' | 'ne') => `(module (memory 1)
+  (func (export "run") (param $p i32) (param $n i32) (result i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (i32.load8_u (i32.and (local.get $p) (i32.const 0xffff)))))
+      (br_if $l (i32.${cmp} (local.tee $p (i32.add (local.get $p) (i32.const ${d}))) (local.get $n))))
+    (local.get $acc)))`;
+
 describe('counted loops', () => {
   it('recognises the two shapes, and only them', () => {
     const body = (src: string) => {
@@ -84,9 +92,20 @@ describe('counted loops', () => {
       step: 4,
       bound: 100,
     });
-    // a second write of the counter, a signed bound, a step of 2 down, a call: not counted
+    expect(body(`(module (func (param i32 i32) (loop (br_if 0 (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (local.get 1))))))`)).toMatchObject({
+      form: CountedForm.Up,
+      local: 0,
+      step: 1,
+      boundLocal: 1,
+      compare: 0x47,
+    });
+    expect(body(`(module (func (param i32) (loop (br_if 0 (i32.lt_s (local.tee 0 (i32.add (local.get 0) (i32.const 4))) (i32.const 100))))))`)).toMatchObject({ compare: 0x48, bound: 100, boundLocal: -1 });
+    // a second write of the counter, a bound the body writes, a bound that is the counter, a negative
+    // constant bound, a step of 2 down, a call: not counted
     expect(body(`(module (func (param i32) (loop (local.set 0 (i32.const 5)) (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))`)).toBeUndefined();
-    expect(body(`(module (func (param i32) (loop (br_if 0 (i32.lt_s (local.tee 0 (i32.add (local.get 0) (i32.const 4))) (i32.const 100))))))`)).toBeUndefined();
+    expect(body(`(module (func (param i32 i32) (loop (local.set 1 (i32.const 9)) (br_if 0 (i32.lt_u (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (local.get 1))))))`)).toBeUndefined();
+    expect(body(`(module (func (param i32) (loop (br_if 0 (i32.lt_u (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (local.get 0))))))`)).toBeUndefined();
+    expect(body(`(module (func (param i32) (loop (br_if 0 (i32.lt_s (local.tee 0 (i32.add (local.get 0) (i32.const 4))) (i32.const -100))))))`)).toBeUndefined();
     expect(body(`(module (func (param i32) (loop (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 2)))))))`)).toBeUndefined();
     expect(body(`(module (func $f) (func (param i32) (loop (call $f) (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))`)).toBeUndefined();
   });
@@ -116,17 +135,57 @@ describe('counted loops', () => {
     expect(divisions((await harden(wat(up(4, 4096)), { imports: [] })).bytes, 0)).toBe(2);
   });
 
+  it('count-up to a bound in a local: exact with lt_u, lt_s and ne, in and out of the chunked range', async () => {
+    const cases: [number, 'lt_u' | 'lt_s' | 'ne', number, number][] = [
+      // d, cmp, p, n
+      [1, 'lt_u', 0, 4096],
+      [1, 'lt_u', 4095, 4096],
+      [1, 'lt_u', 4096, 4096], // at the bound: one iteration
+      [4, 'lt_u', 5000, 4096], // past it
+      [1, 'lt_u', 0x8000_0000, 0x8000_0010], // a bound at or above 2^31: one iteration at a time
+      [1, 'lt_u', 0, 0], // bound 0: one iteration, then the counter is 1 ≥ 0
+      [3, 'lt_s', 0, 4000],
+      [3, 'lt_s', -10, 100], // negative start: one at a time until the counter is ≥ 0, then chunked
+      [2, 'lt_s', -20, -2], // negative bound: one at a time throughout
+      [1, 'ne', 0, 4096],
+      [1, 'ne', 4095, 4096],
+      [4, 'ne', 0, 4096], // lands on the bound
+      [4, 'ne', 8, 40_000],
+      [65536, 'lt_u', 0, 2 ** 31 - 1],
+    ];
+    for (const [d, cmp, p, n] of cases) {
+      const r = await compare(upTo(d, cmp), [p | 0, n | 0]);
+      const what = `d ${d} ${cmp} p ${p} n ${n}`;
+      expect(r.hardenedResult, what).toEqual(r.oracleResult);
+      expect(r.used, what).toBe(r.counted);
+    }
+    for (const cmp of ['lt_u', 'lt_s', 'ne'] as const) expect(divisions((await harden(wat(upTo(4, cmp)), { imports: [] })).bytes, 0), cmp).toBe(2);
+  });
+
+  it('a ne loop that would not land on its bound runs one iteration at a time, and still runs out of fuel exactly', async () => {
+    // from 1 by 4 towards 4096: it never lands, and would wrap around; the budget stops it
+    const budget = 100_000n;
+    // (the reference has no budget: it would run for about 2^32 iterations, so only the hardened side runs)
+    const hardened = await harden(wat(upTo(4, 'ne')), { fuel: budget, imports: [] });
+    const e = (await WebAssembly.instantiate(hardened.bytes)).instance.exports as Record<string, unknown>;
+    expect(() => (e['run'] as (p: number, n: number) => number)(1, 4096)).toThrow(/unreachable/);
+    const left = (e[FUEL_EXPORT] as WebAssembly.Global).value as bigint;
+    expect(left).toBeLessThan(0n);
+    expect(-left).toBeLessThan(20n); // it ran until the iteration it could not pay for
+  });
+
   it('the budget holds at exactly the charge, and one unit less traps out of fuel by less than an iteration', async () => {
     for (const [src, arg] of [
-      [down, 30_000],
-      [up(3, 4096), 0],
+      [down, [30_000]],
+      [up(3, 4096), [0]],
+      [upTo(1, 'ne'), [0, 30_000]],
     ] as const) {
-      const exact = await compare(src, [arg]);
-      const fits = await compare(src, [arg], exact.used);
+      const exact = await compare(src, [...arg]);
+      const fits = await compare(src, [...arg], exact.used);
       expect(fits.hardenedResult).toEqual(exact.hardenedResult);
       expect(fits.fuelLeft).toBe(0n);
       for (const short of [1n, 7n, 1000n]) {
-        const r = await compare(src, [arg], exact.used - short);
+        const r = await compare(src, [...arg], exact.used - short);
         expect(r.hardenedResult).toEqual({ trap: 'unreachable' });
         expect(r.fuelLeft).toBeLessThan(0n);
         expect(-r.fuelLeft).toBeLessThan(20n); // an iteration of either loop costs less than 20
