@@ -234,6 +234,8 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
   const i64 = (v: bigint) => w.byte(0x42).s64(v);
   /** pushes B (i32) */
   const bound = () => (boundLocal >= 0 ? get(boundLocal) : w.byte(0x41).s32(loop.bound));
+  /** pushes B as an i64 (a constant is one) */
+  const bound64 = () => (boundLocal >= 0 ? get(boundLocal).byte(0xad) : i64(BigInt(loop.bound)));
   w.byte(0x02).byte(0x40); // block $exit
   w.byte(0x03).byte(0x40); // loop $chunk
   // one iteration must be affordable: re-floor, or trap out of fuel (the sentinel: what it lacked)
@@ -298,11 +300,9 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
     i64(BigInt(loop.step));
     w.byte(0x7e).byte(0x7c); // i64.mul, i64.add
     tee(tmp);
-    bound();
-    w.byte(0xad); // i64.extend_i32_u
+    bound64();
     get(tmp);
-    bound();
-    w.byte(0xad);
+    bound64();
     w.byte(0x54).byte(0x1b); // tmp < B ? tmp : B
     w.byte(0xa7);
     set(stop);
