@@ -50,18 +50,76 @@
         i64.sub
         local.set $l2
         block $B4
-          loop $L5
+          local.get $p0
+          i32.const 1
+          i32.sub
+          i32.const 15
+          i32.lt_u
+          if $I5
+            loop $L6
+              local.get $l2
+              i64.const 0
+              i64.lt_s
+              if $I7
+                global.get $__wasm_harden_fuel
+                local.get $l2
+                i64.add
+                local.tee $l2
+                i64.const 0
+                i64.lt_s
+                if $I8
+                  local.get $l2
+                  global.set $__wasm_harden_fuel
+                  unreachable
+                end
+                local.get $l2
+                i64.const 65598
+                local.get $l2
+                local.get $l2
+                i64.const 65598
+                i64.gt_s
+                select
+                local.tee $l2
+                i64.sub
+                global.set $__wasm_harden_fuel
+                local.get $l2
+                i64.const 9
+                i64.add
+                local.set $l2
+              end
+              loop $L9
+                local.get $l2
+                i64.const 9
+                i64.sub
+                local.tee $l2
+                i64.const 0
+                i64.lt_s
+                br_if $L6
+                local.get $l1
+                local.get $p0
+                i32.add
+                local.set $l1
+                local.get $p0
+                i32.const 1
+                i32.sub
+                local.tee $p0
+                br_if $L9
+              end
+            end
+            br $B4
+          end
+          loop $L10
             local.get $l2
             i64.const 9
             i64.lt_s
-            if $I6
+            if $I11
               global.get $__wasm_harden_fuel
               local.get $l2
               i64.add
               local.tee $l2
               i64.const 9
               i64.lt_s
-              if $I7
+              if $I12
                 local.get $l2
                 i64.const 9
                 i64.sub
@@ -108,7 +166,7 @@
             i64.mul
             i64.sub
             local.set $l2
-            loop $L8
+            loop $L13
               local.get $l1
               local.get $p0
               i32.add
@@ -119,10 +177,10 @@
               local.tee $p0
               local.get $l4
               i32.ne
-              br_if $L8
+              br_if $L13
             end
             local.get $p0
-            br_if $L5
+            br_if $L10
           end
         end
       end
@@ -139,7 +197,7 @@
     global.get $__wasm_harden_fuel
     i64.const 0
     i64.lt_s
-    if $I9
+    if $I14
       unreachable
     end)
   (global $__wasm_harden_fuel (mut i64) (i64.const 1000000000000000))
