@@ -600,7 +600,9 @@ class BodyBuilder {
     const { u } = this;
     const counter = this.locals.length;
     this.locals.push(I32);
-    const iterations = u.int(1, this.plan.config.loopBound);
+    // a quarter run 16–64 times: harden chunks a counted loop only with at least 16 iterations left
+    // (src/instrument/counted-loop.ts SHORT), and runs shorter ones as tight loops
+    const iterations = u.below(4) === 0 ? u.int(16, 64) : u.int(1, this.plan.config.loopBound);
     const up = u.below(2) === 1 ? this.countUp(iterations) : undefined;
     this.i32(up === undefined ? iterations : up.start);
     this.op(OP.localSet);
