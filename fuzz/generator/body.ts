@@ -669,7 +669,11 @@ class BodyBuilder {
     if (compare === OP.i32LtS && u.below(3) === 0) start = -u.int(1, 3 * step);
     if (compare === OP.i32LtU && u.below(6) === 0) start = (0x8000_0000 + u.int(0, 1000)) | 0;
     let bound = (start + iterations * step) | 0;
-    if (compare !== OP.i32Ne && u.below(6) === 0) bound = (start - u.int(0, 3 * step)) | 0; // at or past it: once
+    if (compare !== OP.i32Ne && u.below(6) === 0) {
+      bound = (start - u.int(0, 3 * step)) | 0; // at or past it: once
+      // but an unsigned bound below 0 would be 2^32 - x: hundreds of millions of iterations
+      if (compare === OP.i32LtU && start >= 0 && bound < 0) bound = 0;
+    }
     return { start, step, bound, compare, inLocal: u.below(2) === 1 };
   }
 
