@@ -21,8 +21,8 @@
  * body does not write (`local.get n`: C's `for (i = 0; i < n; i++)` as clang emits it); cmp is `i32.lt_u`,
  * `i32.lt_s` or `i32.ne`. The chunked form runs only where they all agree with `i <u B` and nothing wraps:
  * i <u B, B <u 2^31 (so B + d < 2^32, and i and B are non-negative, so signed and unsigned agree), and for
- * `ne` with d > 1, d divides B - i (so the counter lands on B). Anywhere else an iteration runs with its
- * original test, one at a time (a `lt_s` loop from a negative start, a `ne` loop that would wrap around).
+ * `ne` with d > 1, d divides B - i (so the counter lands on B). Entered anywhere else, the loop runs as the
+ * tight loop it was (a `lt_s` loop from a negative start, a `ne` loop that would wrap around).
  * A constant bound below SHORT steps is left a tight loop (it always runs a few iterations). Each becomes
  * (c: the loop's cost per iteration, its header segment's charge; C: the re-floor chunk):
  *
@@ -66,9 +66,8 @@ import { writeRefloor } from './calling-convention.js';
 export const MAX_BODY_BYTES = 256;
 
 /**
- * Below this many iterations left, a loop runs one paid iteration at a time instead of setting up a chunk
- * (two divisions, a minimum, a refund): a chunk for a 4-iteration loop measured 2.23× plain against 1.33×
- * for the tight loop's per-iteration charge.
+ * Below this many iterations left on entry, a loop runs as the tight loop it was instead of setting up a
+ * chunk (two divisions, a minimum, a refund): see the design comment.
  */
 export const SHORT = 16;
 
@@ -211,6 +210,13 @@ export interface CountedContext {
   shiftFrom: number;
   /** the four locals: stop (i32), i0 (i32), n (i64), a scratch (i64) */
   scratch: number;
+  /**
+   * the loop as a tight loop, for entries the chunked form does not take: fuel.ts `Charger.tightPrefix`
+   * (`loop $retry` with its re-floor) and `Charger.tightHeader` (`$s -= c; br_if $retry ($s < 0)`), for an
+   * empty block type and this loop's cost
+   */
+  tightPrefix: Uint8Array;
+  tightHeader: Uint8Array;
 }
 
 /** Copies instructions `bytes[from, to)`, renumbering the declared locals of the params convention. */
@@ -283,21 +289,9 @@ export function chunkedLoop(bytes: Uint8Array, loop: CountedLoop, cost: number, 
     w.byte(0x41).s32(1).byte(0x6b).byte(0x41).s32(SHORT - 1).byte(0x49); // i - 1 <u SHORT - 1 (1 ≤ i < SHORT)
   }
   w.byte(0x04).byte(0x40); // if
-  w.byte(0x03).byte(0x40); //   loop $retry
-  get(s);
-  w.byte(0x42).byte(0x00).byte(0x53).byte(0x04).byte(0x40); // if ($s < 0): the last iteration was not paid for
-  writeRefloor(w, s, f, ctx.chunk); //     re-floor, or trap out of fuel
-  get(s);
-  i64(c);
-  w.byte(0x7c);
-  set(s); //                                 $s += c (it is paid again below)
-  w.byte(0x0b);
+  w.bytes(ctx.tightPrefix); //   loop $retry  if ($s < 0) { re-floor; $s += c }
   w.byte(0x03).byte(0x40); //     loop $l
-  get(s);
-  i64(c);
-  w.byte(0x7d);
-  tee(s);
-  w.byte(0x42).byte(0x00).byte(0x53).byte(0x0d).u32(1); // $s -= c; br_if $retry ($s < 0)
+  w.bytes(ctx.tightHeader); //      $s -= c; br_if $retry ($s < 0)
   copyBody(bytes, loop.bodyStart, loop.brIfAt, shiftFrom, w); // the body and its original test
   w.byte(0x0d).u32(0); //           br_if $l
   w.byte(0x0b).byte(0x0b); //     end $l, end $retry

@@ -66,6 +66,9 @@ import { chunkedLoop, countedLoop, type CountedLoop } from './counted-loop.js';
 import { Convention, FUEL_CHUNK, writeRefloor } from './calling-convention.js';
 import { CallKind, callKind, CLOSED_TABLE_CALL, Control, SegmentKind, type FuelRecord, type Placement } from './test-placement.js';
 
+/** the block type of a counted loop (counted-loop.ts: always empty) */
+const EMPTY_BLOCK_TYPE = Uint8Array.of(0x40);
+
 export interface FuelContext {
   costs: CostTable;
   fuelGlobal: number;
@@ -715,8 +718,17 @@ export function emitFuel(bytes: Uint8Array, walk: FuelWalk, placement: Placement
   for (let i = 0; i < loops.length; i += 5) {
     const counted = chunked ? walk.counted[i / 5] : undefined;
     if (counted !== undefined) {
-      const context = { slackLocal: ctx.slackLocal, fuelGlobal: ctx.fuelGlobal, chunk: ctx.levels.chunk, shiftFrom: ctx.shiftFrom ?? Number.MAX_SAFE_INTEGER, scratch: ctx.countedScratch };
-      edits.replace(loops[i]!, counted.endAt + 1 - loops[i]!, chunkedLoop(bytes, counted, loops[i + 3]!, context), RETRY_ORDER);
+      const cost = loops[i + 3]!;
+      const context = {
+        slackLocal: ctx.slackLocal,
+        fuelGlobal: ctx.fuelGlobal,
+        chunk: ctx.levels.chunk,
+        shiftFrom: ctx.shiftFrom ?? Number.MAX_SAFE_INTEGER,
+        scratch: ctx.countedScratch,
+        tightPrefix: charger.tightPrefix(EMPTY_BLOCK_TYPE, cost),
+        tightHeader: charger.tightHeader(cost),
+      };
+      edits.replace(loops[i]!, counted.endAt + 1 - loops[i]!, chunkedLoop(bytes, counted, cost, context), RETRY_ORDER);
       replacedEnds.add(counted.endAt + 1);
       points++;
       continue;

@@ -82,6 +82,12 @@
                 local.tee $l2
                 i64.sub
                 global.set $__wasm_harden_fuel
+                i64.const 0
+                i64.const 62
+                global.get $__wasm_harden_fuel
+                i64.eqz
+                select
+                global.set $g3
                 local.get $l2
                 i64.const 9
                 i64.add
