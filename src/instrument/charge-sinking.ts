@@ -28,6 +28,11 @@
  * or that test (the test then comes after the whole charge), never the function's exit, never a loop header
  * (reached from outside and from the back edge). Nothing moves in the direct convention, whose `$fuel` has
  * no slack to cover a deferred charge.
+ *
+ * Then the mirror (`hoistJoins`): a join whose every way in goes nowhere else (both arms of an `if`/`else`,
+ * handlers that all `br` to the code after the switch) is paid by those ways in, on top of their own
+ * charges. A join with a `br_if` among its ways in keeps its charge: paying it there would charge the path
+ * that falls through for code it never runs, and the budget must hold at exactly a path's cost.
  */
 
 import { Control, SegmentKind, type FuelRecord } from './test-placement.js';
@@ -43,7 +48,7 @@ export function sinkCharges(rec: FuelRecord, kinds: Uint8Array): Float64Array {
   const count = segments.length / 5;
   const emitted = new Float64Array(count);
   for (let i = 0; i < count; i++) emitted[i] = segments[i * 5 + 1]!;
-  const { first, to } = successors(rec);
+  const { first, to, loopHeader } = successors(rec);
   // the segments control can reach (what follows a `br` up to the next `end` cannot: it has no way in, and
   // it must not count as a second way into what follows that `end`)
   const reached = new Uint8Array(count);
@@ -92,7 +97,75 @@ export function sinkCharges(rec: FuelRecord, kinds: Uint8Array): Float64Array {
     }
     emitted[i] = 0;
   }
+  hoistJoins(rec, kinds, emitted, first, to, reached, loopHeader);
   return emitted;
+}
+
+/**
+ * The mirror of sinking, after it: a join (a segment with several ways in, not a loop header) whose every
+ * predecessor goes nowhere else has its charge paid by each predecessor instead, on top of the charge that
+ * predecessor pays anyway; so a path pays once where it paid twice (an interpreter's handlers that all
+ * `br` to the code after the switch, both arms of an `if` before the code after its `end`).
+ *
+ * Soundness: every path from a predecessor's charge reaches the join, or traps on the way (a predecessor
+ * holds no call and no variable charge, so nothing the host sees comes in between): the charge is paid
+ * earlier, never skipped, and each path still pays exactly its cost. Paying earlier only lowers the slack
+ * against what test placement planned with, so `$fuel` stays a lower bound; a test in a predecessor may
+ * find the guest out of fuel by the join's cost before the join runs (a trap overcharges, as a trap in
+ * mid-segment does). In body order from the end, so a chain of joins hoists all the way up.
+ */
+function hoistJoins(
+  rec: FuelRecord,
+  kinds: Uint8Array,
+  emitted: Float64Array,
+  first: Int32Array,
+  to: Int32Array,
+  reached: Uint8Array,
+  loopHeader: Uint8Array,
+): void {
+  const { segments } = rec;
+  const count = emitted.length;
+  // per segment: its predecessors (reached ones only), as a compact graph
+  const predFirst = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++)
+    if (reached[i] === 1) for (let e = first[i]!; e < first[i + 1]!; e++) if (to[e] !== EXIT) predFirst[to[e]! + 1]!++;
+  for (let i = 0; i < count; i++) predFirst[i + 1] = predFirst[i + 1]! + predFirst[i]!;
+  const fill = predFirst.slice(0, count);
+  const from = new Int32Array(predFirst[count]!);
+  for (let i = 0; i < count; i++)
+    if (reached[i] === 1) for (let e = first[i]!; e < first[i + 1]!; e++) if (to[e] !== EXIT) from[fill[to[e]!]!++] = i;
+  /** whether segment p can pay for `j`: it goes only to `j`, only subtracts or tests, and has no events */
+  const pays = (p: number, j: number) => {
+    const kind = kinds[p]!;
+    if (emitted[p] === 0 || (kind !== SegmentKind.Subtract && kind !== SegmentKind.Test) || loopHeader[p] === 1) return false;
+    const eventsStart = p === 0 ? 0 : segments[(p - 1) * 5 + 3]!;
+    if (segments[p * 5 + 3] !== eventsStart) return false;
+    for (let e = first[p]!; e < first[p + 1]!; e++) if (to[e] !== j) return false;
+    return first[p] !== first[p + 1];
+  };
+  for (let j = count - 1; j > 0; j--) {
+    const kind = kinds[j]!;
+    if (emitted[j] === 0 || reached[j] === 0) continue;
+    // a loop header that tests (a loop with calls) may hoist: its back edges pay for the next iteration
+    if (kind !== SegmentKind.Test && (kind !== SegmentKind.Subtract || loopHeader[j] === 1)) continue;
+    // distinct predecessors (a br_table may name the join twice from one segment)
+    let distinct = 0;
+    let ok = true;
+    for (let e = predFirst[j]!; e < predFirst[j + 1]! && ok; e++) {
+      const p = from[e]!;
+      if (e > predFirst[j]! && from[e - 1] === p) continue;
+      distinct++;
+      ok = p < j && pays(p, j);
+    }
+    if (!ok || distinct < 2) continue;
+    const charge = emitted[j]!;
+    for (let e = predFirst[j]!; e < predFirst[j + 1]!; e++) {
+      const p = from[e]!;
+      if (e > predFirst[j]! && from[e - 1] === p) continue;
+      emitted[p] = emitted[p]! + charge;
+    }
+    emitted[j] = 0;
+  }
 }
 
 /**
@@ -101,7 +174,7 @@ export function sinkCharges(rec: FuelRecord, kinds: Uint8Array): Float64Array {
  * to its header segment (the one right after `loop`). As a compact graph: the successors of segment i are
  * `to[first[i] .. first[i + 1])`.
  */
-function successors(rec: FuelRecord): { first: Int32Array; to: Int32Array } {
+function successors(rec: FuelRecord): { first: Int32Array; to: Int32Array; loopHeader: Uint8Array } {
   const { segments, controls, labels } = rec;
   const count = segments.length / 5;
   // (from, to) pairs, to (a block id, through `afterEnd`) when `to` is marked pending (negative: -2 - id)
@@ -111,6 +184,7 @@ function successors(rec: FuelRecord): { first: Int32Array; to: Int32Array } {
   // condition ends and whether an `else` was seen
   const open: number[] = [];
   const afterEnd: number[] = [];
+  const loopHeader = new Uint8Array(count + 1);
   const target = (i: number, d: number) => {
     const k = open.length - 4 * (d + 1);
     if (k < 0) edges.push(i, EXIT);
@@ -129,6 +203,7 @@ function successors(rec: FuelRecord): { first: Int32Array; to: Int32Array } {
           break;
         case Control.Loop:
           edges.push(i, i + 1);
+          loopHeader[i + 1] = 1;
           open.push(LOOP, i + 1, -1, 0);
           break;
         case Control.If:
@@ -183,7 +258,7 @@ function successors(rec: FuelRecord): { first: Int32Array; to: Int32Array } {
     const t = edges[e + 1]!;
     to[fill[edges[e]!]!++] = t <= -2 ? afterEnd[-2 - t]! : t;
   }
-  return { first, to };
+  return { first, to, loopHeader };
 }
 
 const BLOCK = 0;

@@ -36,7 +36,16 @@ async function load(src: string) {
       return { trapped: true, used: BUDGET - (fuel.value as bigint) };
     }
   };
-  return { hardened, run };
+  /** the call with exactly `budget` fuel: its outcome and the fuel left */
+  const runWith = (budget: bigint, ...args: number[]) => {
+    fuel.value = budget;
+    try {
+      return { value: (exports['run'] as (...a: number[]) => number)(...args), left: fuel.value as bigint };
+    } catch {
+      return { trapped: true, left: fuel.value as bigint };
+    }
+  };
+  return { hardened, run, runWith };
 }
 
 describe('charge sinking', () => {
@@ -123,5 +132,72 @@ describe('charge sinking', () => {
     expect(r.trapped).toBe(true);
     // what ran: run's get and call, $f's get and load (the load traps): 4, never less
     expect(r.used).toBeGreaterThanOrEqual(4n);
+  });
+
+  it('a join whose every way in goes nowhere else is paid by those ways in (both arms of an if/else)', async () => {
+    const { hardened, run, runWith } = await load(`(module
+      (func $f (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0))
+          (then (i32.const 7))
+          (else (i32.add (local.get 0) (i32.const 1))))
+        (i32.mul (i32.const 3)))
+      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`);
+    // the condition (3) sinks into the arms, the join (const, mul: 2) rises into them: one charge a path
+    expect(charges(hardened.bytes, 0)).toEqual([3 + 1 + 2, 3 + 3 + 2]);
+    expect(run(0)).toEqual({ value: 21, used: 2n + 6n });
+    expect(run(5)).toEqual({ value: 18, used: 2n + 8n });
+    // the budget still holds at exactly the path's cost, both ways
+    expect(runWith(10n, 5)).toEqual({ value: 18, left: 0n });
+    expect(runWith(9n, 5)).toMatchObject({ trapped: true });
+    expect(runWith(8n, 0)).toEqual({ value: 21, left: 0n });
+    expect(runWith(7n, 0)).toMatchObject({ trapped: true });
+  });
+
+  it('the code after a switch is paid by the handlers that all branch to it, not by a br_if that may not', async () => {
+    const { hardened, run } = await load(`(module
+      (func $f (param i32 i32) (result i32) (local $r i32)
+        block $join
+          block $b
+            block $a
+              local.get 0
+              br_table $a $b $join
+            end
+            ;; a
+            i32.const 10  local.set $r
+            br $join
+          end
+          ;; b
+          i32.const 20  local.set $r
+          local.get 1
+          br_if $join
+          i32.const 30  local.set $r
+        end
+        ;; the join: r + 1
+        local.get $r  i32.const 1  i32.add)
+      (func (export "run") (param i32 i32) (result i32) (call $f (local.get 0) (local.get 1))))`);
+    // b's br_if may fall through, so the join keeps a charge of its own (get, const, add = 3)
+    expect(charges(hardened.bytes, 0)).toContain(3);
+    // every path exact: run (get, get, call = 3); $f's entry (3 blocks, get, br_table = 5) and its local
+    // (1); the handler: a (const, set, br = 3), b (const, set, get, br_if = 4, and const, set = 2 when it
+    // falls through); the join (get, const, add = 3)
+    expect(run(0, 0)).toEqual({ value: 11, used: 3n + 6n + 3n + 3n });
+    expect(run(1, 0)).toEqual({ value: 31, used: 3n + 6n + 4n + 2n + 3n });
+    expect(run(1, 1)).toEqual({ value: 21, used: 3n + 6n + 4n + 3n });
+    expect(run(2, 0)).toEqual({ value: 1, used: 3n + 6n + 3n });
+  });
+
+  it('a join hoisted into a segment that traps on the way is never undercharged', async () => {
+    const { run } = await load(`(module (memory 1)
+      (func $f (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (i32.load (local.get 0)))
+          (else (i32.const 2)))
+        (i32.add (i32.const 40)))
+      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`);
+    expect(run(0)).toEqual({ value: 42, used: 2n + 2n + 1n + 2n });
+    const r = run(70_000);
+    expect(r.trapped).toBe(true);
+    // what ran: run's get and call, $f's get and if, the then arm's get and load (which traps): 6
+    expect(r.used).toBeGreaterThanOrEqual(6n);
   });
 });
