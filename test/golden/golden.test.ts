@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { harden, type HardenedModule } from '../../src/instrument/harden.js';
 import type { AllowedImport, PolicyInput } from '../../src/policy.js';
+import { WAT_FEATURES, wabt } from '../runtime/helpers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, 'fixtures');
@@ -42,17 +43,7 @@ const FUEL_EXPORT = '__wasm_harden_fuel';
 const DEPTH_EXPORT = '__wasm_harden_depth';
 
 /** wabt features: the Wasm 2.0 set, for parsing fixtures and for printing outputs. */
-const FEATURES = {
-  mutable_globals: true,
-  sat_float_to_int: true,
-  sign_extension: true,
-  multi_value: true,
-  bulk_memory: true,
-  reference_types: true,
-  simd: true,
-} as const;
-
-const wabt = await (await import('wabt')).default();
+const FEATURES = WAT_FEATURES;
 
 function parseWat(name: string, text: string): Uint8Array {
   const m = wabt.parseWat(name, text, FEATURES);

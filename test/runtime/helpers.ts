@@ -4,7 +4,8 @@ import type { PolicyInput } from '../../src/policy.js';
 import { instantiate, type Sandbox } from '../../src/runtime/sandbox.js';
 import type { SandboxOptions } from '../../src/runtime/types.js';
 
-const FEATURES = {
+/** wabt features: the Wasm 2.0 set */
+export const WAT_FEATURES = {
   mutable_globals: true,
   sat_float_to_int: true,
   sign_extension: true,
@@ -14,10 +15,12 @@ const FEATURES = {
   simd: true,
 } as const;
 
-const wabt = await (await import('wabt')).default();
+type Wabt = Awaited<ReturnType<typeof import('wabt')>>;
+
+export const wabt: Wabt = await (await import('wabt')).default();
 
 export function wat(text: string): Uint8Array {
-  const m = wabt.parseWat('test.wat', text, FEATURES);
+  const m = wabt.parseWat('test.wat', text, WAT_FEATURES);
   try {
     m.validate();
     return new Uint8Array(m.toBinary({}).buffer);

@@ -49,6 +49,7 @@ import {
   type SpecValue,
   type ValType,
 } from './values.js';
+import { uleb } from '../encoding.js';
 
 // =========================================================================================================
 // Public types
@@ -255,17 +256,6 @@ const VALTYPE: Readonly<Record<ValType, number>> = {
   funcref: 0x70,
   externref: 0x6f,
 };
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
 
 function vec(items: number[][]): number[] {
   return [...uleb(items.length), ...items.flat()];

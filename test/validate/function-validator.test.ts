@@ -8,17 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { policies, validate } from '../../src/index.js';
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
+import { uleb as leb } from '../encoding.js';
 
 function section(id: number, payload: number[]): number[] {
   return [id, ...leb(payload.length), ...payload];
