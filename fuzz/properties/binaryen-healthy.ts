@@ -22,7 +22,7 @@
 import fc from 'fast-check';
 import { WasmHardenError, WASM2_FEATURES, normalizePolicy, policies, tryHarden, type Policy } from '../../src/index.js';
 import { withBinaryenModule, withNewBinaryenModule } from '../../src/instrument/binaryen-host.js';
-import { parseSectionHeaders, readU32Leb } from '../mutators.js';
+import { encodeU32Leb as leb, parseSectionHeaders, readU32Leb } from '../mutators.js';
 import { HOST_ALLOWLIST, generateModule, normalizeConfig, seededWords } from '../generator/index.js';
 import { anyBytesCase } from './inputs.js';
 import { fail, type Property, type PropertyCase } from './property.js';
@@ -36,18 +36,8 @@ export interface BinaryenCase extends PropertyCase {
 
 const HOST_POLICY = normalizePolicy({ imports: HOST_ALLOWLIST });
 
-/** `(func (block (block ... )))` nested `depth` deep. */
+/** `(func (block (block ... )))` nested `depth` deep, as raw bytes (wabt's parser would overflow first). */
 export function nestedBlocks(depth: number): Uint8Array {
-  const leb = (value: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = value & 0x7f;
-      value >>>= 7;
-      if (value !== 0) b |= 0x80;
-      out.push(b);
-    } while (value !== 0);
-    return out;
-  };
   const body = new Uint8Array(1 + depth * 3 + 1);
   body[0] = 0; // no locals
   for (let i = 0; i < depth; i++) body.set([0x02, 0x40], 1 + i * 2);

@@ -12,6 +12,7 @@ import {
   withoutTargetFeatures,
   type Binaryen,
 } from '../../src/instrument/binaryen-host.js';
+import { nestedBlocks } from '../../fuzz/properties/binaryen-healthy.js';
 import { WasmHardenError } from '../../src/issues.js';
 import { WASM2_FEATURES, type FeatureName } from '../../src/policy.js';
 
@@ -58,26 +59,6 @@ function customSection(name: string, payload: number[]): number[] {
   const n = [...new TextEncoder().encode(name)];
   const body = [n.length, ...n, ...payload];
   return [0, body.length, ...body];
-}
-
-/** `(func (block (block ... )))` nested `depth` deep, as raw bytes (wabt's own parser would overflow first). */
-function nestedBlocks(depth: number): Uint8Array {
-  const leb = (value: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = value & 0x7f;
-      value >>>= 7;
-      if (value !== 0) b |= 0x80;
-      out.push(b);
-    } while (value !== 0);
-    return out;
-  };
-  const body = new Uint8Array(1 + depth * 3 + 1);
-  body[0] = 0; // no locals
-  for (let i = 0; i < depth; i++) body.set([0x02, 0x40], 1 + i * 2);
-  body.fill(0x0b, 1 + depth * 2);
-  const code = [1, ...leb(body.length), ...body];
-  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, ...leb(code.length), ...code]);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<WasmHardenError> {

@@ -49,7 +49,7 @@ import {
   type SpecValue,
   type ValType,
 } from './values.js';
-import { uleb } from '../encoding.js';
+import { encodeU32Leb as uleb } from '../../fuzz/mutators.js';
 
 // =========================================================================================================
 // Public types

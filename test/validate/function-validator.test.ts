@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { policies, validate } from '../../src/index.js';
-import { uleb as leb } from '../encoding.js';
+import { encodeU32Leb as leb } from '../../fuzz/mutators.js';
 
 function section(id: number, payload: number[]): number[] {
   return [id, ...leb(payload.length), ...payload];
