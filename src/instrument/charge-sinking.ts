@@ -30,8 +30,8 @@
  * no slack to cover a deferred charge.
  *
  * Then the mirror (`hoistJoins`): a join whose every way in goes nowhere else (both arms of an `if`/`else`,
- * handlers that all `br` to the code after the switch) is paid by those ways in, on top of their own
- * charges. A join with a `br_if` among its ways in keeps its charge: paying it there would charge the path
+ * handlers that all `br` to the code after the switch, a `while` loop's header reached from the code before
+ * the loop and from the end of its body) is paid by those ways in, on top of their own charges. A join with a `br_if` among its ways in keeps its charge: paying it there would charge the path
  * that falls through for code it never runs, and the budget must hold at exactly a path's cost.
  */
 
@@ -102,17 +102,23 @@ export function sinkCharges(rec: FuelRecord, kinds: Uint8Array): Float64Array {
 }
 
 /**
- * The mirror of sinking, after it: a join (a segment with several ways in, not a loop header) whose every
- * predecessor goes nowhere else has its charge paid by each predecessor instead, on top of the charge that
- * predecessor pays anyway; so a path pays once where it paid twice (an interpreter's handlers that all
- * `br` to the code after the switch, both arms of an `if` before the code after its `end`).
+ * The mirror of sinking, after it: a join (a segment with several ways in) whose every predecessor goes
+ * nowhere else has its charge paid by each predecessor instead, on top of the charge that predecessor pays
+ * anyway; so a path pays once where it paid twice (an interpreter's handlers that all `br` to the code
+ * after the switch, both arms of an `if` before the code after its `end`, and a `while` loop's header,
+ * paid by the code before the loop and by the body's `br` back: the loop then pays one subtraction an
+ * iteration where it paid two).
  *
  * Soundness: every path from a predecessor's charge reaches the join, or traps on the way (a predecessor
  * holds no call and no variable charge, so nothing the host sees comes in between): the charge is paid
  * earlier, never skipped, and each path still pays exactly its cost. Paying earlier only lowers the slack
  * against what test placement planned with, so `$fuel` stays a lower bound; a test in a predecessor may
  * find the guest out of fuel by the join's cost before the join runs (a trap overcharges, as a trap in
- * mid-segment does). In body order from the end, so a chain of joins hoists all the way up.
+ * mid-segment does). A trap in a predecessor, after its charge, finds the slack lower than planned by the
+ * join's cost, but that cost was charged for code that has not run: what the guest took from `$fuel` still
+ * covers what it ran, and the overcharge is the one the plan had at that point. A wrapped loop's header
+ * keeps its comparison with `$lm`, which now finds the header already paid (a `$retry` re-enters it without
+ * paying again). In body order from the end, so a chain of joins hoists all the way up.
  */
 function hoistJoins(
   rec: FuelRecord,
@@ -146,8 +152,12 @@ function hoistJoins(
   for (let j = count - 1; j > 0; j--) {
     const kind = kinds[j]!;
     if (emitted[j] === 0 || reached[j] === 0) continue;
-    // a loop header that tests (a loop with calls) may hoist: its back edges pay for the next iteration
-    if (kind !== SegmentKind.Test && (kind !== SegmentKind.Subtract || loopHeader[j] === 1)) continue;
+    // a loop header hoists when it tests (a loop with calls) or is a wrapped loop's (its comparison with
+    // `$lm` stays): the way in pays for the first iteration's header, the back edges for the next one's.
+    // A tight loop's header is its only charge, tested against 0 right after it: it stays.
+    const header = loopHeader[j] === 1;
+    if (header ? kind !== SegmentKind.Test && kind !== SegmentKind.WrappedHeader : kind !== SegmentKind.Subtract && kind !== SegmentKind.Test)
+      continue;
     // distinct predecessors (a br_table may name the join twice from one segment)
     let distinct = 0;
     let ok = true;
@@ -155,7 +165,7 @@ function hoistJoins(
       const p = from[e]!;
       if (e > predFirst[j]! && from[e - 1] === p) continue;
       distinct++;
-      ok = p < j && pays(p, j);
+      ok = (p < j || header) && pays(p, j);
     }
     if (!ok || distinct < 2) continue;
     const charge = emitted[j]!;
