@@ -34,6 +34,7 @@
  *         local.get $c  i32.const 1  i32.sub  local.set $c
  *         <fuel guard>
  *         ...body...
+ *         br 0                                       ;; half of those without parameters: a `while` loop
  *       end
  *     end
  *
@@ -505,6 +506,13 @@ class BodyBuilder {
     const f = this.top;
     if (f.kind === Kind.If && !sameTypes(f.params, f.results)) this.elseBranch();
     this.fixup(f.results);
+    // half of the terminating loops without parameters branch back at their end: `while` loops, whose only
+    // exit is the counter's test at the header (harden pays such a header from the way in and the branch
+    // back: charge-sinking.ts `hoistJoins`)
+    if (f.wrapped && f.params.length === 0 && !f.unreachable && this.u.below(2) === 0) {
+      this.op(OP.br);
+      this.w.u32(0);
+    }
     this.op(OP.end);
     this.frames.pop();
     this.stack.length = f.height;
