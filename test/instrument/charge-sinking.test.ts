@@ -48,6 +48,30 @@ async function load(src: string) {
   return { hardened, run, runWith };
 }
 
+/** `$f(n)`: a while loop that runs `body` n times (not at all when n > 100), counting `$n` down; returns `$acc` */
+function whileLoop(body: string, before = ''): string {
+  return `(module ${before}
+    (func $f (param $n i32) (result i32) (local $acc i32)
+      block $done
+        local.get $n  i32.const 100  i32.gt_u  br_if $done
+        loop $next
+          local.get $n  i32.eqz  br_if $done
+          ${body}
+          local.get $n  i32.const 1  i32.sub  local.set $n
+          br $next
+        end
+      end
+      local.get $acc)
+    (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`;
+}
+
+/** the call with argument `n` uses exactly `cost`: it returns `value` with that budget, and traps with one less */
+function expectExact(loaded: Awaited<ReturnType<typeof load>>, n: number, value: number, cost: bigint): void {
+  expect(loaded.run(n)).toEqual({ value, used: cost });
+  expect(loaded.runWith(cost, n)).toEqual({ value, left: 0n });
+  expect(loaded.runWith(cost - 1n, n)).toMatchObject({ trapped: true });
+}
+
 describe('charge sinking', () => {
   it('an if/else: the condition pays with each arm, and every path is exact', async () => {
     // $pick is internal (params): its entry segment (get, eqz, if = 3) has two single-entry successors
@@ -200,59 +224,27 @@ describe('charge sinking', () => {
     // what ran: run's get and call, $f's get and if, the then arm's get and load (which traps): 6
     expect(r.used).toBeGreaterThanOrEqual(6n);
   });
+
   it("a while loop's header is paid by the way in and by the body's branch back: one charge an iteration", async () => {
-    const { hardened, run, runWith } = await load(`(module
-      (func $f (param $n i32) (result i32) (local $acc i32)
-        block $done
-          local.get $n  i32.const 100  i32.gt_u  br_if $done
-          loop $next
-            local.get $n  i32.eqz  br_if $done
-            local.get $acc  local.get $n  i32.add  local.set $acc
-            local.get $n  i32.const 1  i32.sub  local.set $n
-            br $next
-          end
-        end
-        local.get $acc)
-      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`);
+    const loaded = await load(whileLoop('local.get $acc  local.get $n  i32.add  local.set $acc'));
     // $f's charges: the entry (block, get, const, gt_u, br_if = 5; its local 1), the way into the loop
     // (loop = 1) with the header (get, eqz, br_if = 3), the body (4 + 4 + br = 9) with the next header, and
     // the exit (get = 1), which two br_ifs reach and so pays for itself: the header subtracts nothing
-    expect(charges(hardened.bytes, 0)).toEqual([6, 1 + 3, 9 + 3, 1]);
+    expect(charges(loaded.hardened.bytes, 0)).toEqual([6, 1 + 3, 9 + 3, 1]);
     // run: get, call = 2; every path exact, and the budget holds at exactly its cost
-    for (const n of [0, 1, 5]) {
-      const cost = 2n + 6n + 4n + 12n * BigInt(n) + 1n;
-      expect(run(n)).toEqual({ value: (n * (n + 1)) / 2, used: cost });
-      expect(runWith(cost, n)).toEqual({ value: (n * (n + 1)) / 2, left: 0n });
-      expect(runWith(cost - 1n, n)).toMatchObject({ trapped: true });
-    }
-    expect(run(101)).toEqual({ value: 0, used: 2n + 6n + 1n });
+    for (const n of [0, 1, 5]) expectExact(loaded, n, (n * (n + 1)) / 2, 2n + 6n + 4n + 12n * BigInt(n) + 1n);
+    expectExact(loaded, 101, 0, 2n + 6n + 1n);
   });
 
   it('a loop with a call: its header, which tests, is paid by the way in and the branch back', async () => {
-    const { hardened, run, runWith } = await load(`(module
-      (func $g (param i32) (result i32) (i32.add (local.get 0) (i32.const 2)))
-      (func $f (param $n i32) (result i32) (local $acc i32)
-        block $done
-          local.get $n  i32.const 100  i32.gt_u  br_if $done
-          loop $next
-            local.get $n  i32.eqz  br_if $done
-            local.get $acc  call $g  local.set $acc
-            block end
-            local.get $n  i32.const 1  i32.sub  local.set $n
-            br $next
-          end
-        end
-        local.get $acc)
-      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`);
+    // the block after the call starts a segment of its own, which holds no call
+    const loaded = await load(
+      whileLoop('local.get $acc  call $g  local.set $acc  block end', '(func $g (param i32) (result i32) (i32.add (local.get 0) (i32.const 2)))'),
+    );
     // $f's charges: entry 6, way in 1 + header 3, the call's segment (get, call, set, block = 4; it holds a
     // call, so it pays for nothing else), after the block (4 + br = 5) with the next header, exit 1
-    expect(charges(hardened.bytes, 1)).toEqual([6, 1 + 3, 4, 5 + 3, 1]);
+    expect(charges(loaded.hardened.bytes, 1)).toEqual([6, 1 + 3, 4, 5 + 3, 1]);
     // $g: get, const, add = 3 a call
-    for (const n of [0, 1, 4]) {
-      const cost = 2n + 6n + 4n + BigInt(n) * (4n + 3n + 8n) + 1n;
-      expect(run(n)).toEqual({ value: 2 * n, used: cost });
-      expect(runWith(cost, n)).toEqual({ value: 2 * n, left: 0n });
-      expect(runWith(cost - 1n, n)).toMatchObject({ trapped: true });
-    }
+    for (const n of [0, 1, 4]) expectExact(loaded, n, 2 * n, 2n + 6n + 4n + BigInt(n) * (4n + 3n + 8n) + 1n);
   });
 });
