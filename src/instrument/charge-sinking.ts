@@ -31,8 +31,9 @@
  *
  * Then the mirror (`hoistJoins`): a join whose every way in goes nowhere else (both arms of an `if`/`else`,
  * handlers that all `br` to the code after the switch, a `while` loop's header reached from the code before
- * the loop and from the end of its body) is paid by those ways in, on top of their own charges. A join with a `br_if` among its ways in keeps its charge: paying it there would charge the path
- * that falls through for code it never runs, and the budget must hold at exactly a path's cost.
+ * the loop and from the end of its body) is paid by those ways in, on top of their own charges. A join
+ * with a `br_if` among its ways in keeps its charge: paying it there would charge the path that falls
+ * through for code it never runs, and the budget must hold at exactly a path's cost.
  */
 
 import { Control, SegmentKind, type FuelRecord } from './test-placement.js';
@@ -156,8 +157,10 @@ function hoistJoins(
     // `$lm` stays): the way in pays for the first iteration's header, the back edges for the next one's.
     // A tight loop's header is its only charge, tested against 0 right after it: it stays.
     const header = loopHeader[j] === 1;
-    if (header ? kind !== SegmentKind.Test && kind !== SegmentKind.WrappedHeader : kind !== SegmentKind.Subtract && kind !== SegmentKind.Test)
-      continue;
+    const hoistable = header
+      ? kind === SegmentKind.Test || kind === SegmentKind.WrappedHeader
+      : kind === SegmentKind.Subtract || kind === SegmentKind.Test;
+    if (!hoistable) continue;
     // distinct predecessors (a br_table may name the join twice from one segment)
     let distinct = 0;
     let ok = true;

@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ISSUE_CODES, phaseOf, type IssueCode } from '../../src/issues.js';
 import { LATER_FEATURES, normalizePolicy, policies, type PolicyInput } from '../../src/policy.js';
 import { validate } from '../../src/validate/validate.js';
+import { WAT_FEATURES, wabt } from '../runtime/helpers.js';
 
 const CORPUS = join(import.meta.dirname, '..', '..', 'corpus');
 const DIRS = ['policy', 'malformed', 'invalid'] as const;
@@ -53,12 +54,10 @@ const cases = loadCases();
 const bytesOf = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
-  const wabt = await (await import('wabt')).default();
-  const features = { mutable_globals: true, sat_float_to_int: true, sign_extension: true, multi_value: true, bulk_memory: true, reference_types: true, simd: true };
   for (const c of cases) {
     if (c.path.endsWith('.wasm')) bytesOf.set(c.file, new Uint8Array(readFileSync(c.path)));
     else {
-      const m = wabt.parseWat(c.file, readFileSync(c.path, 'utf8'), features);
+      const m = wabt.parseWat(c.file, readFileSync(c.path, 'utf8'), WAT_FEATURES);
       try {
         bytesOf.set(c.file, new Uint8Array(m.toBinary({ canonicalize_lebs: true }).buffer));
       } finally {

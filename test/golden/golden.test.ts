@@ -42,11 +42,9 @@ const GOLDEN_FUEL = 1_000_000_000_000_000n;
 const FUEL_EXPORT = '__wasm_harden_fuel';
 const DEPTH_EXPORT = '__wasm_harden_depth';
 
-/** wabt features: the Wasm 2.0 set, for parsing fixtures and for printing outputs. */
-const FEATURES = WAT_FEATURES;
 
 function parseWat(name: string, text: string): Uint8Array {
-  const m = wabt.parseWat(name, text, FEATURES);
+  const m = wabt.parseWat(name, text, WAT_FEATURES);
   try {
     m.validate();
     return new Uint8Array(m.toBinary({}).buffer);
@@ -57,7 +55,7 @@ function parseWat(name: string, text: string): Uint8Array {
 
 /** The one pinned printer. */
 function printWasm(bytes: Uint8Array): string {
-  const m = wabt.readWasm(bytes, { readDebugNames: false, check: true, ...FEATURES });
+  const m = wabt.readWasm(bytes, { readDebugNames: false, check: true, ...WAT_FEATURES });
   try {
     m.generateNames();
     m.applyNames();

@@ -15,10 +15,9 @@ import {
 import { nestedBlocks } from '../../fuzz/properties/binaryen-healthy.js';
 import { WasmHardenError } from '../../src/issues.js';
 import { WASM2_FEATURES, type FeatureName } from '../../src/policy.js';
+import { wabt } from '../runtime/helpers.js';
 
 const ALL: readonly FeatureName[] = WASM2_FEATURES;
-
-const wabt = await (await import('wabt')).default();
 
 function wat(text: string): Uint8Array {
   const module = wabt.parseWat('test.wat', text, { simd: true, bulk_memory: true, reference_types: true, multi_value: true });
